@@ -1,0 +1,63 @@
+/** `GET /health`: the state of each store and how far the processors run behind the log. No auth. */
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { MongoClient } from 'mongodb';
+import { AppConfig } from '@app/config';
+import { EventStore, positionToString, ProcessorRunner } from '@app/event-store';
+import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
+
+type StoreHealth = { kind: string; status: 'up' | 'down'; error?: string };
+
+const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROCESSOR_RUNNER) private readonly runner: ProcessorRunner,
+    @Inject(MONGO_CLIENT) private readonly mongo: MongoClient | undefined,
+  ) {}
+
+  @Get()
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    let head: bigint | undefined;
+    const eventStore: StoreHealth & { headPosition?: string } = { kind: this.config.EVENT_STORE, status: 'up' };
+    try {
+      await this.store.ping();
+      head = await this.store.headPosition();
+      if (head !== undefined) eventStore.headPosition = positionToString(head);
+    } catch (error) {
+      Object.assign(eventStore, { status: 'down', error: describeError(error) });
+    }
+
+    const readStore: StoreHealth = { kind: this.config.READ_STORE, status: 'up' };
+    if (this.config.READ_STORE === 'mongodb') {
+      try {
+        await this.mongo!.db(this.config.MONGODB_DATABASE).command({ ping: 1 });
+      } catch (error) {
+        Object.assign(readStore, { status: 'down', error: describeError(error) });
+      }
+    }
+
+    // Lag in positions behind the head of the log (events behind, on SQLite).
+    const processors = this.runner.statuses().map((p) => ({
+      name: p.name,
+      state: p.state,
+      checkpoint: p.checkpoint === undefined ? null : positionToString(p.checkpoint),
+      lag: head === undefined ? '0' : positionToString(head - (p.checkpoint ?? 0n)),
+      ...(p.error ? { error: p.error } : {}),
+    }));
+    const maxLag = processors.reduce((max, p) => (BigInt(p.lag) > max ? BigInt(p.lag) : max), 0n);
+
+    const healthy =
+      eventStore.status === 'up' && readStore.status === 'up' && processors.every((p) => p.state !== 'failed');
+    reply.status(healthy ? 200 : 503);
+    return {
+      status: healthy ? 'ok' : 'degraded',
+      eventStore,
+      readStore,
+      projectionLag: { max: positionToString(maxLag), processors },
+    };
+  }
+}

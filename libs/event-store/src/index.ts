@@ -1,0 +1,4 @@
+export * from './event-store.port';
+export * from './checkpoints/checkpoint-store.port';
+export * from './processors/processor-runner';
+export * from './fault-injection';

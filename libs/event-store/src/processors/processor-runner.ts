@@ -1,0 +1,214 @@
+/**
+ * Runs processors (sagas and projections) durably: each is fed one event at a time from a
+ * subscription to the whole log that starts after its stored checkpoint; the checkpoint moves
+ * only after the handler has finished. A failing handler is retried with backoff; when the
+ * retries run out the processor stops with an error naming it, the stream and the revision. It
+ * never skips an event, and other processors go on.
+ */
+import { CheckpointStore } from '../checkpoints/checkpoint-store.port';
+import { EventStore, RecordedEvent, SubscriptionFilter } from '../event-store.port';
+import { crashPoint } from '../fault-injection';
+
+export interface Processor {
+  /** Unique and stable: it names the checkpoint. */
+  readonly name: string;
+  readonly filter?: SubscriptionFilter;
+  /** Must be idempotent: after a crash, the last event may be handled again. */
+  handle(event: RecordedEvent): Promise<void>;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 2000 };
+
+export interface ProcessorLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export class ProcessorFailedError extends Error {
+  override readonly name = 'ProcessorFailedError';
+  constructor(
+    readonly processorName: string,
+    readonly streamName: string,
+    readonly revision: bigint,
+    readonly position: bigint,
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Processor "${processorName}" stopped at stream "${streamName}" revision ${revision} (position ${position}) ` +
+        `after ${attempts} attempts: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  }
+}
+
+export type ProcessorState = 'starting' | 'running' | 'stopped' | 'failed';
+
+export interface ProcessorStatus {
+  readonly name: string;
+  readonly state: ProcessorState;
+  /** Position of the last event finished (the checkpoint), if any. */
+  readonly checkpoint: bigint | undefined;
+  readonly error?: string;
+}
+
+/** One processor being run; `done` settles when it stops (rejects when it failed). */
+export class RunningProcessor {
+  private stateValue: ProcessorState = 'starting';
+  private checkpointValue: bigint | undefined;
+  private errorValue: Error | undefined;
+  private readonly listeners = new Set<() => void>();
+  private stopping = false;
+  private subscriptionClose: (() => Promise<void>) | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly processor: Processor,
+    private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly retry: RetryPolicy,
+    private readonly logger: ProcessorLogger,
+  ) {
+    this.done = this.run();
+    // The failure is reported through `done` and status(); nobody has to await it.
+    this.done.catch(() => undefined);
+  }
+
+  get name(): string {
+    return this.processor.name;
+  }
+
+  status(): ProcessorStatus {
+    return {
+      name: this.processor.name,
+      state: this.stateValue,
+      checkpoint: this.checkpointValue,
+      ...(this.errorValue ? { error: this.errorValue.message } : {}),
+    };
+  }
+
+  /** Calls `listener` each time the checkpoint moves or the processor stops. */
+  onProgress(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscriptionClose?.();
+    await this.done.catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { processor } = this;
+    try {
+      this.checkpointValue = await this.checkpoints.load(processor.name);
+      const subscription = this.store.subscribe({
+        ...(this.checkpointValue === undefined ? {} : { after: this.checkpointValue }),
+        ...(processor.filter ? { filter: processor.filter } : {}),
+      });
+      this.subscriptionClose = () => subscription.close();
+      this.stateValue = 'running';
+      if (this.stopping) await subscription.close();
+      for await (const event of subscription) {
+        await this.handleWithRetry(event);
+        crashPoint(`processor:${processor.name}:handled`);
+        await this.checkpoints.store(processor.name, event.position, this.checkpointValue);
+        this.checkpointValue = event.position;
+        this.emit();
+        if (this.stopping) break;
+      }
+      await subscription.close();
+      this.stateValue = 'stopped';
+      this.emit();
+    } catch (error) {
+      this.stateValue = 'failed';
+      this.errorValue = error instanceof Error ? error : new Error(String(error));
+      this.logger.error(this.errorValue.message);
+      this.emit();
+      throw this.errorValue;
+    }
+  }
+
+  private async handleWithRetry(event: RecordedEvent): Promise<void> {
+    let delayMs = this.retry.initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.processor.handle(event);
+        return;
+      } catch (error) {
+        if (attempt >= this.retry.attempts || this.stopping) {
+          throw new ProcessorFailedError(
+            this.processor.name,
+            event.streamName,
+            event.revision,
+            event.position,
+            attempt,
+            error,
+          );
+        }
+        this.logger.warn(
+          `Processor "${this.processor.name}" failed on stream "${event.streamName}" revision ${event.revision} ` +
+            `(attempt ${attempt} of ${this.retry.attempts}), retrying in ${delayMs} ms: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, this.retry.maxDelayMs);
+      }
+    }
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+const consoleLogger: ProcessorLogger = {
+  log: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+export class ProcessorRunner {
+  private readonly running = new Map<string, RunningProcessor>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly options: { readonly retry?: RetryPolicy; readonly logger?: ProcessorLogger } = {},
+  ) {}
+
+  start(processor: Processor): RunningProcessor {
+    if (this.running.has(processor.name)) throw new Error(`Processor "${processor.name}" is already running`);
+    const running = new RunningProcessor(
+      processor,
+      this.store,
+      this.checkpoints,
+      this.options.retry ?? DEFAULT_RETRY_POLICY,
+      this.options.logger ?? consoleLogger,
+    );
+    this.running.set(processor.name, running);
+    return running;
+  }
+
+  get(name: string): RunningProcessor | undefined {
+    return this.running.get(name);
+  }
+
+  statuses(): ProcessorStatus[] {
+    return [...this.running.values()].map((r) => r.status());
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.stop()));
+    this.running.clear();
+  }
+}
