@@ -22,8 +22,8 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
-    '^@app/(domain|event-store|read-models|config|testing)$': '<rootDir>/libs/$1/src',
-    '^@app/(domain|event-store|read-models|config|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@app/(domain|event-store|read-models|config|application)$': '<rootDir>/libs/$1/src',
+    '^@app/(domain|event-store|read-models|config|application)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   globalSetup: '<rootDir>/jest.global-setup.js',
   testTimeout: 30000,

@@ -1,17 +1,37 @@
 /** The HTTP edge: controllers turn requests into commands and queries; nothing else. */
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig } from '@app/config';
+import { ApplicationModule } from '@app/application/application.module';
 import { EventStoreModule } from '@app/event-store/nest/event-store.module';
+import { AccountsController } from './controllers/accounts.controller';
+import { DocsController } from './controllers/docs.controller';
+import { InventoryController } from './controllers/inventory.controller';
+import { OrdersController } from './controllers/orders.controller';
+import { PurchaseOrdersController } from './controllers/purchase-orders.controller';
 import { HealthController } from './health/health.controller';
+import { AuthGuard } from './http/auth';
+import { ProblemFilter } from './http/problem';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot()],
-      controllers: [HealthController],
+      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot(), ApplicationModule],
+      controllers: [
+        HealthController,
+        DocsController,
+        AccountsController,
+        InventoryController,
+        OrdersController,
+        PurchaseOrdersController,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
     };
   }
 }

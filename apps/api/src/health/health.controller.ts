@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { MongoClient } from 'mongodb';
 import { AppConfig } from '@app/config';
 import { EventStore, positionToString, ProcessorRunner } from '@app/event-store';
+import { Public } from '../http/auth';
 import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
 
 type StoreHealth = { kind: string; status: 'up' | 'down'; error?: string };
@@ -11,6 +12,7 @@ type StoreHealth = { kind: string; status: 'up' | 'down'; error?: string };
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

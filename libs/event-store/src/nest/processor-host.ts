@@ -24,7 +24,11 @@ export class ProcessorHost implements OnApplicationBootstrap {
   processors(): Processor[] {
     return this.discovery
       .getProviders()
-      .filter((wrapper) => wrapper.metatype && wrapper.instance && this.reflector.get(EVENT_PROCESSOR, wrapper.metatype))
+      // By the instance's class: factory providers have the factory as their metatype.
+      .filter((wrapper) => {
+        const instance: unknown = wrapper.instance;
+        return typeof instance === 'object' && instance !== null && this.reflector.get(EVENT_PROCESSOR, instance.constructor) === true;
+      })
       .map((wrapper) => wrapper.instance as Processor);
   }
 

@@ -1,0 +1,108 @@
+/** Accounts: opening (admin), settings, bins and SKU → vendor mappings. */
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import {
+  AddBinCommand,
+  ChangeSettingsCommand,
+  MapVendorCommand,
+  OpenAccountCommand,
+  UnmapVendorCommand,
+} from '@app/application/commands/commands';
+import { AccountState } from '@app/domain/account/account.decider';
+import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
+import { AdminOnly, CurrentPrincipal, Principal } from '../http/auth';
+import { httpCommandContext } from '../http/command-context';
+import { AccountPath, AddBinBody, MapVendorBody, OpenAccountBody, SettingsBody, SkuPath } from '../http/request-schemas';
+import { withEventPosition } from '../http/responses';
+import { parseOrThrow } from '../http/validation';
+
+/** How an account reads in answers (the read side serves GET; this is the command answer). */
+export const accountView = (state: AccountState) => ({
+  accountId: state.opened!.accountId,
+  name: state.opened!.name,
+  type: state.opened!.accountType,
+  settings: { ...state.settings },
+  locations: [...state.locations.entries()]
+    .sort(([a], [b]) => (a === MAIN_LOCATION_ID ? -1 : b === MAIN_LOCATION_ID ? 1 : a < b ? -1 : 1))
+    .map(([locationId, bins]) => ({ locationId, bins: [...bins].sort().map((binId) => ({ binId })) })),
+  vendorMappings: [...state.vendorBySku.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sku, vendorAccountId]) => ({ sku, vendorAccountId })),
+});
+
+@Controller('accounts')
+export class AccountsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Post()
+  @AdminOnly()
+  @HttpCode(201)
+  async open(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const input = parseOrThrow(OpenAccountBody, body);
+    const accountId = input.accountId ?? randomUUID();
+    const opened = await withEventPosition(reply, () =>
+      this.bus.execute(
+        new OpenAccountCommand(
+          { accountId, name: input.name, accountType: input.type, settings: input.settings ?? {} },
+          httpCommandContext(principal),
+        ),
+      ),
+    );
+    void reply.header('Location', `/accounts/${accountId}`);
+    return { ...accountView(opened.state), apiKey: opened.apiKey };
+  }
+
+  @Patch(':accountId/settings')
+  async changeSettings(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { accountId } = parseOrThrow(AccountPath, params, 'path');
+    const changes = parseOrThrow(SettingsBody, body ?? {});
+    const result = await withEventPosition(reply, () =>
+      this.bus.execute(new ChangeSettingsCommand(accountId, changes, httpCommandContext(principal))),
+    );
+    return { ...result.state.settings };
+  }
+
+  @Post(':accountId/bins')
+  @HttpCode(201)
+  async addBin(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { accountId } = parseOrThrow(AccountPath, params, 'path');
+    const input = parseOrThrow(AddBinBody, body);
+    const locationId = input.locationId ?? MAIN_LOCATION_ID;
+    await withEventPosition(reply, () =>
+      this.bus.execute(new AddBinCommand(accountId, locationId, input.binId, httpCommandContext(principal))),
+    );
+    return { accountId, locationId, binId: input.binId };
+  }
+
+  @Put(':accountId/products/:sku/vendor')
+  async mapVendor(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
+    const { vendorAccountId } = parseOrThrow(MapVendorBody, body);
+    await withEventPosition(reply, () =>
+      this.bus.execute(new MapVendorCommand(accountId, sku, vendorAccountId, httpCommandContext(principal))),
+    );
+    return { sku, vendorAccountId };
+  }
+
+  @Delete(':accountId/products/:sku/vendor')
+  @HttpCode(204)
+  async unmapVendor(@Param() params: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
+    await withEventPosition(reply, () => this.bus.execute(new UnmapVendorCommand(accountId, sku, httpCommandContext(principal))));
+  }
+}

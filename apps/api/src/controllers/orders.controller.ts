@@ -1,0 +1,108 @@
+/** Orders: placing, approving, assigning, handing over and cancelling. */
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import {
+  ApproveOrderCommand,
+  AssignOrderCommand,
+  CancelOrderCommand,
+  HandOverOrderCommand,
+  PlaceOrderCommand,
+} from '@app/application/commands/commands';
+import { Flows } from '@app/application/services/flows';
+import { OrderAnswer } from '@app/application/services/orders.service';
+import { orderStream } from '@app/domain/shared/streams';
+import { CurrentPrincipal, Principal } from '../http/auth';
+import { httpCommandContext } from '../http/command-context';
+import { AccountPath, EmptyBody, HandoverBody, OrderPath, PlaceOrderBody } from '../http/request-schemas';
+import { withEventPosition } from '../http/responses';
+import { parseOrThrow } from '../http/validation';
+
+const orderView = ({ position: _position, ...answer }: OrderAnswer) => answer;
+
+@Controller('accounts/:accountId/orders')
+export class OrdersController {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly flows: Flows,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async place(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { accountId } = parseOrThrow(AccountPath, params, 'path');
+    const input = parseOrThrow(PlaceOrderBody, body);
+    const orderId = input.orderId ?? randomUUID();
+    // A client's order starts its own flow, named by its stream.
+    const context = httpCommandContext(principal, orderStream(accountId, orderId));
+    const answer = await withEventPosition(reply, () =>
+      this.bus.execute(
+        new PlaceOrderCommand(
+          accountId,
+          { orderId, lines: input.lines, ...(input.customer === undefined ? {} : { customer: input.customer }) },
+          context,
+        ),
+      ),
+    );
+    void reply.header('Location', `/accounts/${accountId}/orders/${orderId}`);
+    return orderView(answer);
+  }
+
+  @Post(':orderId/approve')
+  @HttpCode(200)
+  async approve(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    parseOrThrow(EmptyBody, body);
+    const context = await this.context(principal, accountId, orderId);
+    return orderView(await withEventPosition(reply, () => this.bus.execute(new ApproveOrderCommand(accountId, orderId, context))));
+  }
+
+  @Post(':orderId/assign')
+  @HttpCode(200)
+  async assign(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    parseOrThrow(EmptyBody, body);
+    const context = await this.context(principal, accountId, orderId);
+    return orderView(await withEventPosition(reply, () => this.bus.execute(new AssignOrderCommand(accountId, orderId, context))));
+  }
+
+  @Post(':orderId/handover')
+  @HttpCode(200)
+  async handover(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    const input = parseOrThrow(HandoverBody, body ?? {});
+    const context = await this.context(principal, accountId, orderId);
+    const handoverId = input.handoverId ?? randomUUID();
+    const result = await withEventPosition(reply, () =>
+      this.bus.execute(
+        new HandOverOrderCommand(accountId, orderId, { handoverId, ...(input.lines ? { lines: input.lines } : {}) }, context),
+      ),
+    );
+    return { handoverId: result.handoverId, lines: result.lines };
+  }
+
+  @Post(':orderId/cancel')
+  @HttpCode(200)
+  async cancel(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    parseOrThrow(EmptyBody, body);
+    const context = await this.context(principal, accountId, orderId);
+    return orderView(await withEventPosition(reply, () => this.bus.execute(new CancelOrderCommand(accountId, orderId, context))));
+  }
+
+  /** Commands on an order carry on the flow the order belongs to (across accounts for vendor orders). */
+  private async context(principal: Principal, accountId: string, orderId: string) {
+    return httpCommandContext(principal, await this.flows.of(orderStream(accountId, orderId)));
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The request shapes of the REST contract (SPEC.md), as zod schemas. The controllers parse with
+ * them and /docs is generated from them.
+ */
+import { z } from 'zod';
+import { AccountType, Adjustment, Id, OrderLine, Sku } from '@app/domain/shared/ids';
+import { SettingsPatch } from '@app/domain/shared/settings';
+
+export const AccountPath = z.object({ accountId: Id }).strict();
+export const OrderPath = z.object({ accountId: Id, orderId: Id }).strict();
+export const PurchaseOrderPath = z.object({ accountId: Id, purchaseOrderId: Id }).strict();
+export const SkuPath = z.object({ accountId: Id, sku: Sku }).strict();
+
+const Lines = z.array(OrderLine).min(1, { message: 'must have at least one line' }).max(500, { message: 'must have at most 500 lines' });
+
+export const OpenAccountBody = z
+  .object({
+    accountId: Id.optional(),
+    name: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
+    type: AccountType,
+    settings: SettingsPatch.optional(),
+  })
+  .strict();
+
+export const SettingsBody = SettingsPatch;
+
+export const AddBinBody = z.object({ binId: Id, locationId: Id.optional() }).strict();
+
+export const MapVendorBody = z.object({ vendorAccountId: Id }).strict();
+
+export const AdjustmentBody = z
+  .object({
+    /** Optional: a client that retries sends the same id and the adjustment is made once. */
+    adjustmentId: Id.optional(),
+    sku: Sku,
+    quantity: Adjustment,
+    locationId: Id.optional(),
+    binId: Id.optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const PlaceOrderBody = z
+  .object({
+    orderId: Id.optional(),
+    customer: z.string().max(200).optional(),
+    lines: Lines,
+  })
+  .strict();
+
+export const HandoverBody = z
+  .object({
+    handoverId: Id.optional(),
+    lines: Lines.optional(),
+  })
+  .strict();
+
+export const GrnBody = z
+  .object({
+    grnId: Id.optional(),
+    lines: Lines,
+  })
+  .strict();
+
+/** Bodies of commands that take none: nothing, or an empty object. */
+export const EmptyBody = z.union([z.undefined(), z.null(), z.object({}).strict()]);

@@ -1,0 +1,88 @@
+/**
+ * The api on the embedded stores for API specs: SQLite in memory (or a file), processors in-process,
+ * driven over HTTP through Fastify's inject or a real listening port.
+ */
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@app/config';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { EVENT_STORE } from '@app/event-store/nest/tokens';
+import { createApiApp } from '../../src/bootstrap';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+export class ApiHarness {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly store: EventStore,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ApiHarness> {
+    const config = loadConfig({ SQLITE_PATH: ':memory:', ADMIN_TOKEN, LOG_LEVEL: 'error', ...env });
+    const app = await createApiApp(config, { logger: ['error'] });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return new ApiHarness(app, app.get<EventStore>(EVENT_STORE));
+  }
+
+  async request<T = any>(method: string, url: string, options: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string } = {}): Promise<Answer<T>> {
+    const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (options.rawBody !== undefined) payload = options.rawBody;
+    else if (options.body !== undefined) payload = JSON.stringify(options.body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await this.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
+    const text = response.body;
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: left as text.
+    }
+    return { status: response.statusCode, body: body as T, headers: response.headers };
+  }
+
+  post<T = any>(url: string, body?: unknown, token?: string | null) {
+    return this.request<T>('POST', url, { body, ...(token === undefined ? {} : { token }) });
+  }
+
+  /** Opens an account (admin) and answers its id and key. */
+  async openAccount(accountId: string, type: 'seller' | 'vendor', settings: Record<string, unknown> = {}) {
+    const answer = await this.post('/accounts', { accountId, name: `${type} ${accountId}`, type, settings });
+    if (answer.status !== 201) throw new Error(`opening ${accountId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return { accountId, apiKey: answer.body.apiKey as string };
+  }
+
+  async adjust(accountId: string, sku: string, quantity: number, binId?: string) {
+    const answer = await this.post(`/accounts/${accountId}/inventory/adjustments`, { sku, quantity, ...(binId ? { binId } : {}) });
+    if (answer.status !== 201) throw new Error(`adjusting ${sku}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  }
+
+  /** Every event in the log, in order. */
+  async allEvents(): Promise<RecordedEvent[]> {
+    const all: RecordedEvent[] = [];
+    let after: bigint | undefined;
+    for (;;) {
+      const batch = await this.store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 1000 });
+      if (batch.length === 0) return all;
+      all.push(...batch);
+      after = batch[batch.length - 1]!.position;
+    }
+  }
+
+  async eventCount(): Promise<number> {
+    return (await this.allEvents()).length;
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+  }
+}

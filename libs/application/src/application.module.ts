@@ -1,0 +1,52 @@
+/** The write side as a Nest module: the command path, the services, the command handlers, the processors. */
+import { Global, Module } from '@nestjs/common';
+import { CommandBus, CqrsModule } from '@nestjs/cqrs';
+import { EventStore } from '@app/event-store';
+import { EVENT_STORE } from '@app/event-store/nest/tokens';
+import { EventProcessor } from '@app/event-store/nest/event-processor.decorator';
+import { CommandPath } from './command-path/command-path';
+import { COMMAND_HANDLERS } from './commands/command-handlers';
+import { fulfilmentSaga } from './sagas/fulfilment.saga';
+import { SagaProcessor } from './sagas/saga';
+import { AccountsService } from './services/accounts.service';
+import { Flows } from './services/flows';
+import { InventoryService } from './services/inventory.service';
+import { OrdersService } from './services/orders.service';
+import { PurchaseOrdersService } from './services/purchase-orders.service';
+
+/** The sagas this application runs, each as a processor of its own. */
+@EventProcessor()
+class FulfilmentSagaProcessor extends SagaProcessor {}
+
+@Global()
+@Module({
+  imports: [CqrsModule],
+  providers: [
+    { provide: CommandPath, inject: [EVENT_STORE], useFactory: (store: EventStore) => new CommandPath(store) },
+    { provide: Flows, inject: [EVENT_STORE], useFactory: (store: EventStore) => new Flows(store) },
+    { provide: AccountsService, inject: [CommandPath], useFactory: (c: CommandPath) => new AccountsService(c) },
+    {
+      provide: InventoryService,
+      inject: [CommandPath, AccountsService],
+      useFactory: (c: CommandPath, a: AccountsService) => new InventoryService(c, a),
+    },
+    {
+      provide: OrdersService,
+      inject: [CommandPath, AccountsService, InventoryService],
+      useFactory: (c: CommandPath, a: AccountsService, i: InventoryService) => new OrdersService(c, a, i),
+    },
+    {
+      provide: PurchaseOrdersService,
+      inject: [CommandPath, OrdersService],
+      useFactory: (c: CommandPath, o: OrdersService) => new PurchaseOrdersService(c, o),
+    },
+    {
+      provide: FulfilmentSagaProcessor,
+      inject: [CommandBus],
+      useFactory: (bus: CommandBus) => new FulfilmentSagaProcessor(fulfilmentSaga, bus),
+    },
+    ...COMMAND_HANDLERS,
+  ],
+  exports: [CommandPath, Flows, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
+})
+export class ApplicationModule {}

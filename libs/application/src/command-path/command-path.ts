@@ -1,0 +1,245 @@
+/**
+ * The one command path of every aggregate: load the stream (through a cache of folded states),
+ * decide, append with the revision that was read ("no stream" when new); on a concurrency conflict
+ * reload and decide again, a bounded number of times. Commands on one stream queue in-process.
+ */
+import {
+  ConcurrencyConflictError,
+  EventStore,
+  EventToAppend,
+  NO_STREAM,
+  RecordedEvent,
+} from '@app/event-store';
+import { nameBasedUuid } from '@app/domain/shared/deterministic-id';
+import { Aggregate } from './aggregate';
+import { CommandContext, EventMetadataV1 } from './command-context';
+import { KeyedMutex } from './keyed-mutex';
+import { recordAppended, recordSeen } from './position-tracker';
+
+/** A stored event that does not parse as its aggregate's event. Never skipped. */
+export class InvalidStoredEventError extends Error {
+  override readonly name = 'InvalidStoredEventError';
+  constructor(
+    readonly streamName: string,
+    readonly revision: bigint,
+    readonly eventType: string,
+    detail: string,
+  ) {
+    super(`Event ${eventType} at stream "${streamName}" revision ${revision} does not match its schema: ${detail}`);
+  }
+}
+
+/** Gave up after this many conflicts in a row: the stream is too hot; the caller may retry. */
+export class TooManyConflictsError extends Error {
+  override readonly name = 'TooManyConflictsError';
+  constructor(
+    readonly streamName: string,
+    readonly attempts: number,
+  ) {
+    super(`Stream "${streamName}" kept changing: gave up after ${attempts} attempts`);
+  }
+}
+
+export interface Loaded<State> {
+  readonly state: State;
+  /** Revision of the last event folded in; undefined for a stream that does not exist. */
+  readonly revision: bigint | undefined;
+  /** Position of that event. */
+  readonly position: bigint | undefined;
+}
+
+export interface Handled<State, Event> extends Loaded<State> {
+  /** The events this command appended (none when the command was already done). */
+  readonly events: readonly Event[];
+}
+
+interface CacheEntry {
+  state: unknown;
+  revision: bigint | undefined;
+  position: bigint | undefined;
+}
+
+/** Parses a recorded event into its aggregate's event, or throws InvalidStoredEventError. */
+export const parseRecordedEvent = <Event extends { type: string; data: unknown }>(
+  aggregate: Pick<Aggregate<unknown, unknown, Event>, 'eventSchema'>,
+  recorded: RecordedEvent,
+): Event => {
+  const parsed = aggregate.eventSchema.safeParse({ type: recorded.type, data: recorded.data });
+  if (!parsed.success) {
+    throw new InvalidStoredEventError(
+      recorded.streamName,
+      recorded.revision,
+      recorded.type,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+};
+
+export interface CommandPathOptions {
+  /** Attempts in all, the first included, before TooManyConflictsError. */
+  readonly maxAttempts?: number;
+  /** How many folded streams the cache keeps (least recently used go first). */
+  readonly cacheSize?: number;
+}
+
+export class CommandPath {
+  private readonly mutex = new KeyedMutex();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly maxAttempts: number;
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly store: EventStore,
+    options: CommandPathOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 25;
+    this.cacheSize = options.cacheSize ?? 50_000;
+  }
+
+  /** The aggregate's current state: the cached fold plus whatever was appended since. */
+  async load<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    streamName: string,
+  ): Promise<Loaded<State>> {
+    for (;;) {
+      const cached = this.cache.get(streamName);
+      const fromRevision = cached?.revision === undefined ? 0n : cached.revision + 1n;
+      const recorded = await this.store.readStream(streamName, { fromRevision });
+      const entry = this.fold(
+        aggregate,
+        streamName,
+        recorded.map((event) => ({
+          revision: event.revision,
+          position: event.position,
+          event: parseRecordedEvent(aggregate, event),
+        })),
+      );
+      // The cached fold was dropped while the tail was read: read the whole stream.
+      if (entry) recordSeen(entry.position);
+      if (entry) return { state: entry.state as State, revision: entry.revision, position: entry.position };
+    }
+  }
+
+  /**
+   * Decides `command` on the stream's current state and appends what it decided. Decisions are
+   * retried on concurrency conflicts; domain errors go to the caller untouched.
+   */
+  async handle<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    streamName: string,
+    command: Command,
+    context: CommandContext,
+  ): Promise<Handled<State, Event>> {
+    return this.mutex.run(streamName, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const loaded = await this.load(aggregate, streamName);
+        const events = aggregate.decider.decide(command, loaded.state);
+        if (events.length === 0) return { ...loaded, events };
+        const expectedRevision = loaded.revision ?? NO_STREAM;
+        try {
+          const result = await this.store.append(
+            streamName,
+            events.map((event, index) => toEventToAppend(event, index, streamName, expectedRevision, context)),
+            { expectedRevision },
+          );
+          recordAppended(result.position);
+          // Fold what was appended: the next command on this stream needs no read.
+          const first = result.nextExpectedRevision - BigInt(events.length - 1);
+          const entry = this.fold(
+            aggregate,
+            streamName,
+            events.map((event, i) => ({
+              revision: first + BigInt(i),
+              position: i === events.length - 1 ? result.position : undefined,
+              event,
+            })),
+          );
+          if (!entry) return { ...(await this.load(aggregate, streamName)), events };
+          return { state: entry.state as State, revision: entry.revision, position: entry.position, events };
+        } catch (error) {
+          if (!(error instanceof ConcurrencyConflictError)) {
+            // The outcome is unknown: forget the fold, the next load reads the stream again.
+            this.cache.delete(streamName);
+            throw error;
+          }
+          if (attempt >= this.maxAttempts) throw new TooManyConflictsError(streamName, attempt);
+          // Another process wrote: the cached fold is behind; the next load reads the new events.
+          if (attempt > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+        }
+      }
+    });
+  }
+
+  /**
+   * Folds events into the stream's cached state, skipping those it already holds. States may be
+   * updated in place by `evolve` (bins are), so every fold of a stream goes through its one cache
+   * entry, synchronously: a caller must read what it needs from a state before it awaits.
+   * Returns undefined when the events do not follow on from the cached fold (it was dropped or
+   * evicted meanwhile); the fold is then forgotten.
+   */
+  private fold<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    streamName: string,
+    events: readonly { revision: bigint; position: bigint | undefined; event: Event }[],
+  ): CacheEntry | undefined {
+    const entry = this.cache.get(streamName) ?? {
+      state: aggregate.decider.initialState(),
+      revision: undefined,
+      position: undefined,
+    };
+    const next = entry.revision === undefined ? 0n : entry.revision + 1n;
+    if (events.length > 0 && events[0]!.revision > next) {
+      this.cache.delete(streamName);
+      return undefined;
+    }
+    let state = entry.state as State;
+    for (const { revision, position, event } of events) {
+      if (entry.revision !== undefined && revision <= entry.revision) continue;
+      state = aggregate.decider.evolve(state, event);
+      entry.revision = revision;
+      entry.position = position ?? entry.position;
+    }
+    entry.state = state;
+    this.remember(streamName, entry);
+    return entry;
+  }
+
+  /** Drops every cached fold (tests that rewrite the log underneath, rebuilds). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private remember(streamName: string, entry: CacheEntry): void {
+    this.cache.delete(streamName);
+    this.cache.set(streamName, entry);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+const toEventToAppend = (
+  event: { type: string; data: unknown },
+  index: number,
+  streamName: string,
+  expectedRevision: bigint | typeof NO_STREAM,
+  context: CommandContext,
+): EventToAppend => {
+  const metadata: EventMetadataV1 = {
+    correlationId: context.correlationId,
+    causationId: context.causationId,
+    actor: context.actor,
+    occurredAt: context.occurredAt,
+    commandId: context.commandId,
+  };
+  return {
+    // The same command deciding the same thing at the same revision gets the same ids: a retried
+    // append after a lost answer is recognised by the store.
+    id: nameBasedUuid(`${context.commandId}|${streamName}|${String(expectedRevision)}|${index}`),
+    type: event.type,
+    data: event.data,
+    metadata,
+  };
+};

@@ -1,0 +1,195 @@
+/**
+ * The commands of the write side, as `@nestjs/cqrs` commands. Controllers and processors send them
+ * through the CommandBus; each handler is thin and calls the service that owns the flow.
+ */
+import { Command } from '@nestjs/cqrs';
+import { AccountType, OrderLine } from '@app/domain/shared/ids';
+import { SettingsPatch } from '@app/domain/shared/settings';
+import { CommandContext } from '../command-path/command-context';
+import type { AccountsService } from '../services/accounts.service';
+import type { InventoryService } from '../services/inventory.service';
+import type { OrderAnswer, PlaceOrderInput } from '../services/orders.service';
+import type { PurchaseOrdersService } from '../services/purchase-orders.service';
+import type { OrdersService } from '../services/orders.service';
+
+type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+export class OpenAccountCommand extends Command<Result<AccountsService['openAccount']>> {
+  constructor(
+    readonly input: { accountId: string; name: string; accountType: AccountType; settings: SettingsPatch },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class ChangeSettingsCommand extends Command<Result<AccountsService['changeSettings']>> {
+  constructor(
+    readonly accountId: string,
+    readonly changes: SettingsPatch,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class AddBinCommand extends Command<Result<AccountsService['addBin']>> {
+  constructor(
+    readonly accountId: string,
+    readonly locationId: string,
+    readonly binId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class MapVendorCommand extends Command<Result<AccountsService['mapVendor']>> {
+  constructor(
+    readonly accountId: string,
+    readonly sku: string,
+    readonly vendorAccountId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class UnmapVendorCommand extends Command<Result<AccountsService['unmapVendor']>> {
+  constructor(
+    readonly accountId: string,
+    readonly sku: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class AdjustStockCommand extends Command<Result<InventoryService['adjustStock']>> {
+  constructor(
+    readonly accountId: string,
+    readonly input: { adjustmentId: string; sku: string; quantity: number; locationId: string; binId: string; reason?: string },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class PlaceOrderCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly input: PlaceOrderInput,
+    readonly context: CommandContext,
+    /** False for the orders a PO opens in a vendor's account: they are never refused for stock. */
+    readonly enforceStockPolicy = true,
+  ) {
+    super();
+  }
+}
+
+export class ApproveOrderCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class AssignOrderCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class HandOverOrderCommand extends Command<Result<OrdersService['handOverOrder']>> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly input: { handoverId: string; lines?: readonly OrderLine[] },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class CancelOrderCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class ReceiveGoodsCommand extends Command<Result<PurchaseOrdersService['receiveGoods']>> {
+  constructor(
+    readonly accountId: string,
+    readonly purchaseOrderId: string,
+    readonly input: { grnId: string; handoverId?: string; lines: readonly OrderLine[] },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class CreatePurchaseOrderCommand extends Command<Result<PurchaseOrdersService['createPurchaseOrder']>> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly input: { purchaseOrderId: string; vendorAccountId: string; sourceOrderId: string; lines: readonly OrderLine[]; chain?: readonly string[] },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+// ---- steps that processors re-run from the log (each recognised when already done) -------------
+
+export class RunAssignmentRoundCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class HandOverAtBinsCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly handoverId: string,
+    readonly bins: readonly { sku: string; locationId: string; binId: string; quantity: number }[],
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class ReleaseAtBinsCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class InwardGoodsCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly purchaseOrderId: string,
+    readonly grn: { grnId: string; handoverId?: string; lines: readonly OrderLine[]; locationId: string; binId: string },
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A saga is a pure function from a recorded event to the commands it causes. The processor runner
+ * makes it durable: `SagaProcessor` feeds it from the checkpointed subscription and executes its
+ * commands through the CommandBus, awaiting each before the checkpoint moves.
+ */
+import { ICommand } from '@nestjs/cqrs';
+import { CommandBus } from '@nestjs/cqrs';
+import { Processor, RecordedEvent, SubscriptionFilter } from '@app/event-store';
+
+export interface Saga {
+  readonly name: string;
+  readonly filter: SubscriptionFilter;
+  /** Pure: the commands this event causes, in the order they must run. */
+  readonly react: (event: RecordedEvent) => ICommand[];
+}
+
+export class SagaProcessor implements Processor {
+  readonly name: string;
+  readonly filter: SubscriptionFilter;
+
+  constructor(
+    private readonly saga: Saga,
+    private readonly commandBus: CommandBus,
+  ) {
+    this.name = saga.name;
+    this.filter = saga.filter;
+  }
+
+  async handle(event: RecordedEvent): Promise<void> {
+    for (const command of this.saga.react(event)) await this.commandBus.execute(command);
+  }
+}

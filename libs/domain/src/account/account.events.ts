@@ -1,0 +1,63 @@
+/** Events and commands of an account: a seller or a vendor, its settings, bins and vendor mappings. */
+import { z } from 'zod';
+import { AccountType, Id, Sku } from '../shared/ids';
+import { Settings, SettingsPatch } from '../shared/settings';
+
+export const AccountOpened = z.object({
+  type: z.literal('AccountOpened'),
+  data: z.object({
+    accountId: Id,
+    name: z.string().min(1).max(200),
+    accountType: AccountType,
+    settings: Settings,
+    /** SHA-256 (hex) of the API key; the key itself is never stored. */
+    apiKeyHash: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The main location and its Default Bin, created with the account. */
+    locationId: Id,
+    binId: Id,
+  }),
+});
+export const AccountSettingsChanged = z.object({
+  type: z.literal('AccountSettingsChanged'),
+  /** Only the keys that changed, with their new values. */
+  data: z.object({ changes: SettingsPatch }),
+});
+export const BinAdded = z.object({
+  type: z.literal('BinAdded'),
+  data: z.object({ locationId: Id, binId: Id }),
+});
+export const VendorMapped = z.object({
+  type: z.literal('VendorMapped'),
+  data: z.object({ sku: Sku, vendorAccountId: Id }),
+});
+export const VendorUnmapped = z.object({
+  type: z.literal('VendorUnmapped'),
+  data: z.object({ sku: Sku }),
+});
+
+export const AccountEvent = z.discriminatedUnion('type', [
+  AccountOpened,
+  AccountSettingsChanged,
+  BinAdded,
+  VendorMapped,
+  VendorUnmapped,
+]);
+export type AccountEvent = z.infer<typeof AccountEvent>;
+
+/** What the decider knows of another account when asked to map a SKU to it. */
+export type VendorCandidate = { readonly accountId: string; readonly accountType: AccountType } | undefined;
+
+export type AccountCommand =
+  | {
+      readonly type: 'OpenAccount';
+      readonly accountId: string;
+      readonly name: string;
+      readonly accountType: AccountType;
+      /** Settings given at opening; missing keys take their defaults. */
+      readonly settings: SettingsPatch;
+      readonly apiKeyHash: string;
+    }
+  | { readonly type: 'ChangeSettings'; readonly changes: SettingsPatch }
+  | { readonly type: 'AddBin'; readonly locationId: string; readonly binId: string }
+  | { readonly type: 'MapVendor'; readonly sku: string; readonly vendor: VendorCandidate; readonly vendorAccountId: string }
+  | { readonly type: 'UnmapVendor'; readonly sku: string };

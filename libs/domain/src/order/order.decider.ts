@@ -1,0 +1,464 @@
+/**
+ * The order decider: a B2B order from placement through approval, assignment rounds, handovers and
+ * cancellation, with the POs bought for it and why a pending quantity is not being bought. The
+ * status rule, what is pending, and which bins a handover takes units from live only here.
+ *
+ * Assignment spans the order and its bins without a cross-stream transaction, so it runs in
+ * numbered rounds: the order opens a round (stating what it wants), the bins assign, and the order
+ * records their results and closes the round. A round that is run again is recognised by its
+ * number; an assignment by its id.
+ */
+import { z } from 'zod';
+import { Decider, DomainError } from '../shared/decider';
+import {
+  AssignmentResult,
+  OrderCommand,
+  OrderEvent,
+  OrderHandedOver,
+  OrderPlaced,
+  OrderStatus,
+  PendingReason,
+  PurchaseOrderLinked,
+} from './order.events';
+
+export type OrderPlacedData = z.infer<typeof OrderPlaced>['data'];
+export type OrderHandedOverData = z.infer<typeof OrderHandedOver>['data'];
+export type LinkedPurchaseOrder = z.infer<typeof PurchaseOrderLinked>['data'];
+
+/** One line as read by clients: pending = quantity - assigned (assigned includes handed-over units). */
+export type OrderLineView = {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly assigned: number;
+  readonly pending: number;
+  readonly handedOver: number;
+};
+
+export type OpenRound = {
+  readonly round: number;
+  /** Set when the round assigns goods of this GRN reserved for the order. */
+  readonly grnId?: string;
+  /** The pending quantity of each line when the round opened (lines with nothing pending left out). */
+  readonly wanted: readonly { readonly sku: string; readonly quantity: number }[];
+};
+
+export type BinOfSku = { readonly sku: string; readonly locationId: string; readonly binId: string };
+
+type LineState = { readonly sku: string; readonly quantity: number; readonly assigned: number; readonly handedOver: number };
+
+/** An InventoryAssigned, with how many of its units have been handed over since. */
+type AssignmentState = AssignmentResult & { readonly handedOver: number };
+
+/**
+ * Immutable: every event gives a new state (an order has tens of events, so copying is cheap).
+ * Read it through the selectors below; `placed` and `handovers` are read directly by callers.
+ */
+export type OrderState = {
+  /** The OrderPlaced data; undefined while the order does not exist. */
+  readonly placed?: OrderPlacedData;
+  readonly approved: boolean;
+  readonly cancelled: boolean;
+  /** In the order of OrderPlaced. */
+  readonly lines: readonly LineState[];
+  /** In the order they were assigned. */
+  readonly assignments: readonly AssignmentState[];
+  /** How many rounds have opened; the next one gets this + 1. */
+  readonly roundsOpened: number;
+  readonly openRound?: OpenRound;
+  /** handoverId → the OrderHandedOver data. */
+  readonly handovers: ReadonlyMap<string, OrderHandedOverData>;
+  readonly purchaseOrders: readonly LinkedPurchaseOrder[];
+  /** One per SKU, the latest reason, in the order SKUs were first given one. */
+  readonly pendingReasons: readonly { readonly sku: string; readonly reason: PendingReason }[];
+};
+
+const initialState = (): OrderState => ({
+  approved: false,
+  cancelled: false,
+  lines: [],
+  assignments: [],
+  roundsOpened: 0,
+  handovers: new Map(),
+  purchaseOrders: [],
+  pendingReasons: [],
+});
+
+// ---- selectors -----------------------------------------------------------------------------
+
+export const orderExists = (state: OrderState): boolean => state.placed !== undefined;
+
+/** Placed with approval required and not approved yet. */
+export const isAwaitingApproval = (state: OrderState): boolean => (state.placed?.awaitingApproval ?? false) && !state.approved;
+
+const pendingOf = (line: LineState): number => line.quantity - line.assigned;
+
+/** The status of a placed order (SPEC.md); the one place this rule is written. */
+export const orderStatus = (state: OrderState): OrderStatus => {
+  if (state.cancelled) return 'CANCELLED';
+  if (isAwaitingApproval(state)) return 'UNAPPROVED';
+  const { lines } = state;
+  if (lines.length > 0 && lines.every((line) => line.handedOver === line.quantity)) return 'HANDED_OVER';
+  if (lines.some((line) => line.handedOver > 0)) return 'PARTIALLY_HANDED_OVER';
+  if (lines.some((line) => pendingOf(line) > 0)) return 'PENDING_INVENTORY';
+  return 'READY';
+};
+
+export const orderLines = (state: OrderState): OrderLineView[] =>
+  state.lines.map((line) => ({
+    sku: line.sku,
+    quantity: line.quantity,
+    assigned: line.assigned,
+    pending: pendingOf(line),
+    handedOver: line.handedOver,
+  }));
+
+/**
+ * The assignment round now open, if any. Still reported after the order is cancelled: whoever runs
+ * it gets nothing from CompleteInventoryAssignment and then releases what the bins assigned.
+ */
+export const openRound = (state: OrderState): OpenRound | undefined => state.openRound;
+
+/** Distinct bins where the order has assigned units not yet handed over, in the order assigned. */
+export const heldBins = (state: OrderState): BinOfSku[] =>
+  distinctBins(state.assignments.filter((a) => a.quantity > a.handedOver));
+
+/** The order's inventory details: every assignment as it was made. */
+export const assignmentsOf = (state: OrderState): AssignmentResult[] => state.assignments.map(assignmentOnly);
+
+export const purchaseOrdersOf = (state: OrderState): LinkedPurchaseOrder[] =>
+  state.purchaseOrders.map((po) => ({ ...po, lines: po.lines.map((line) => ({ ...line })) }));
+
+export const pendingReasonsOf = (state: OrderState): { sku: string; reason: PendingReason }[] =>
+  state.pendingReasons.map(({ sku, reason }) => ({ sku, reason }));
+
+const assignmentOnly = ({ assignmentId, sku, locationId, binId, quantity, source, grnId }: AssignmentState): AssignmentResult => ({
+  assignmentId,
+  sku,
+  locationId,
+  binId,
+  quantity,
+  source,
+  ...(grnId === undefined ? {} : { grnId }),
+});
+
+const binKey = (sku: string, locationId: string, binId: string): string => [sku, locationId, binId].join('\u0000');
+
+const distinctBins = (bins: readonly BinOfSku[]): BinOfSku[] => {
+  const seen = new Map<string, BinOfSku>();
+  for (const { sku, locationId, binId } of bins) {
+    const key = binKey(sku, locationId, binId);
+    if (!seen.has(key)) seen.set(key, { sku, locationId, binId });
+  }
+  return [...seen.values()];
+};
+
+// ---- decide --------------------------------------------------------------------------------
+
+/** The index of the first line whose SKU appeared on an earlier line, or -1. */
+const repeatedSkuIndex = (lines: readonly { readonly sku: string }[]): number => {
+  const seen = new Set<string>();
+  return lines.findIndex(({ sku }) => {
+    if (seen.has(sku)) return true;
+    seen.add(sku);
+    return false;
+  });
+};
+
+const refuseIfCancelled = (state: OrderState): void => {
+  if (state.cancelled) throw new DomainError('conflict', 'ORDER_CANCELLED', 'The order is cancelled');
+};
+
+const refuseIfNotApproved = (state: OrderState): void => {
+  if (isAwaitingApproval(state)) throw new DomainError('conflict', 'ORDER_NOT_APPROVED', 'The order is awaiting approval');
+};
+
+const placeOrder = (command: Extract<OrderCommand, { type: 'PlaceOrder' }>, state: OrderState): OrderEvent[] => {
+  if (state.placed !== undefined) {
+    if (state.placed.requestHash === command.requestHash) return [];
+    throw new DomainError('conflict', 'ORDER_EXISTS', `Order "${command.orderId}" already exists with other contents`, 'orderId');
+  }
+  const repeat = repeatedSkuIndex(command.lines);
+  if (repeat >= 0) {
+    throw new DomainError(
+      'rule_violated',
+      'DUPLICATE_SKU',
+      `SKU "${command.lines[repeat]!.sku}" is on more than one line`,
+      `lines[${repeat}].sku`,
+    );
+  }
+  const { orderId, accountId, customer, lines, source, chain, requestHash, approvalRequired, warnings } = command;
+  return [
+    {
+      type: 'OrderPlaced',
+      data: {
+        orderId,
+        accountId,
+        ...(customer === undefined ? {} : { customer }),
+        lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        ...(source === undefined ? {} : { source: { purchaseOrderId: source.purchaseOrderId, sellerAccountId: source.sellerAccountId } }),
+        ...(chain === undefined ? {} : { chain: [...chain] }),
+        requestHash,
+        awaitingApproval: approvalRequired,
+        ...(warnings === undefined ? {} : { warnings: warnings.map(({ sku, requested, available }) => ({ sku, requested, available })) }),
+      },
+    },
+  ];
+};
+
+const completeInventoryAssignment = (
+  command: Extract<OrderCommand, { type: 'CompleteInventoryAssignment' }>,
+  state: OrderState,
+): OrderEvent[] => {
+  // A round that already completed (or never opened) is recognised: the results are on record.
+  if (state.openRound?.round !== command.round) return [];
+  if (state.cancelled) return [];
+
+  const known = new Set(state.assignments.map((a) => a.assignmentId));
+  const assigned = new Map(state.lines.map((line) => [line.sku, line.assigned]));
+  const events: OrderEvent[] = [];
+  command.assignments.forEach((assignment, i) => {
+    if (known.has(assignment.assignmentId) || assignment.quantity <= 0) return;
+    const line = state.lines.find((l) => l.sku === assignment.sku);
+    const pending = line === undefined ? 0 : line.quantity - assigned.get(line.sku)!;
+    if (assignment.quantity > pending) {
+      throw new DomainError(
+        'conflict',
+        'ASSIGNMENT_EXCEEDS_PENDING',
+        `Assignment "${assignment.assignmentId}" of ${assignment.quantity} x ${assignment.sku} exceeds the pending ${pending}`,
+        `assignments[${i}].quantity`,
+        { sku: assignment.sku, requested: assignment.quantity, pending },
+      );
+    }
+    known.add(assignment.assignmentId);
+    assigned.set(assignment.sku, assigned.get(assignment.sku)! + assignment.quantity);
+    const { assignmentId, sku, locationId, binId, quantity, source, grnId } = assignment;
+    events.push({
+      type: 'InventoryAssigned',
+      data: { assignmentId, sku, locationId, binId, quantity, source, ...(grnId === undefined ? {} : { grnId }) },
+    });
+  });
+  events.push({ type: 'InventoryAssignmentCompleted', data: { round: command.round } });
+  return events;
+};
+
+/** Units of `sku` not yet handed over, taken from the order's assignments in the order they were made, per bin. */
+const takeFromBins = (state: OrderState, sku: string, quantity: number): OrderHandedOverData['bins'] => {
+  const perBin = new Map<string, { sku: string; locationId: string; binId: string; quantity: number }>();
+  let left = quantity;
+  for (const a of state.assignments) {
+    if (left === 0) break;
+    if (a.sku !== sku) continue;
+    const take = Math.min(a.quantity - a.handedOver, left);
+    if (take <= 0) continue;
+    left -= take;
+    const key = binKey(sku, a.locationId, a.binId);
+    const entry = perBin.get(key);
+    if (entry === undefined) perBin.set(key, { sku, locationId: a.locationId, binId: a.binId, quantity: take });
+    else entry.quantity += take;
+  }
+  return [...perBin.values()];
+};
+
+const handOverOrder = (command: Extract<OrderCommand, { type: 'HandOverOrder' }>, state: OrderState): OrderEvent[] => {
+  if (state.handovers.has(command.handoverId)) return [];
+  refuseIfCancelled(state);
+  refuseIfNotApproved(state);
+
+  const available = (line: LineState): number => line.assigned - line.handedOver;
+  let lines: { sku: string; quantity: number }[];
+  if (command.lines === undefined) {
+    lines = state.lines.map((line) => ({ sku: line.sku, quantity: available(line) }));
+  } else {
+    const requested = command.lines;
+    requested.forEach(({ sku }, i) => {
+      if (!state.lines.some((line) => line.sku === sku)) {
+        throw new DomainError('rule_violated', 'SKU_NOT_ON_ORDER', `SKU "${sku}" is not on the order`, `lines[${i}].sku`);
+      }
+    });
+    const repeat = repeatedSkuIndex(requested);
+    if (repeat >= 0) {
+      throw new DomainError('rule_violated', 'DUPLICATE_SKU', `SKU "${requested[repeat]!.sku}" is on more than one line`, `lines[${repeat}].sku`);
+    }
+    requested.forEach(({ sku, quantity }, i) => {
+      const free = available(state.lines.find((line) => line.sku === sku)!);
+      if (quantity > free) {
+        throw new DomainError(
+          'conflict',
+          'HANDOVER_EXCEEDS_ASSIGNED',
+          `Cannot hand over ${quantity} x ${sku}: ${free} assigned and not yet handed over`,
+          `lines[${i}].quantity`,
+          { sku, requested: quantity, available: free },
+        );
+      }
+    });
+    lines = requested.map(({ sku, quantity }) => ({ sku, quantity }));
+  }
+
+  lines = lines.filter((line) => line.quantity > 0);
+  if (lines.length === 0) throw new DomainError('conflict', 'NOTHING_TO_HAND_OVER', 'Nothing is assigned and not yet handed over');
+  const bins = lines.flatMap((line) => takeFromBins(state, line.sku, line.quantity));
+  return [{ type: 'OrderHandedOver', data: { handoverId: command.handoverId, lines, bins } }];
+};
+
+const cancelOrder = (command: Extract<OrderCommand, { type: 'CancelOrder' }>, state: OrderState): OrderEvent[] => {
+  if (state.cancelled) return [];
+  if (orderStatus(state) === 'HANDED_OVER') throw new DomainError('conflict', 'ORDER_HANDED_OVER', 'The order is handed over');
+  const reserved = command.reservationBins.flatMap(({ locationId, binId }) =>
+    state.lines.map(({ sku }) => ({ sku, locationId, binId })),
+  );
+  return [{ type: 'OrderCancelled', data: { bins: distinctBins([...heldBins(state), ...reserved]) } }];
+};
+
+const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
+  if (command.type === 'PlaceOrder') return placeOrder(command, state);
+  if (state.placed === undefined) throw new DomainError('not_found', 'ORDER_NOT_FOUND', 'Order does not exist');
+
+  switch (command.type) {
+    case 'ApproveOrder':
+      refuseIfCancelled(state);
+      return isAwaitingApproval(state) ? [{ type: 'OrderApproved', data: {} }] : [];
+
+    case 'RequestInventoryAssignment':
+      refuseIfCancelled(state);
+      refuseIfNotApproved(state);
+      // The round already open will assign what is pending.
+      if (state.openRound !== undefined) return [];
+      if (!state.lines.some((line) => pendingOf(line) > 0)) return [];
+      return [{ type: 'InventoryAssignmentRequested', data: command.grnId === undefined ? {} : { grnId: command.grnId } }];
+
+    case 'CompleteInventoryAssignment':
+      return completeInventoryAssignment(command, state);
+
+    case 'HandOverOrder':
+      return handOverOrder(command, state);
+
+    case 'CancelOrder':
+      return cancelOrder(command, state);
+
+    case 'LinkPurchaseOrder': {
+      if (state.purchaseOrders.some((po) => po.purchaseOrderId === command.purchaseOrderId)) return [];
+      const { purchaseOrderId, vendorAccountId, accountId, lines } = command;
+      return [
+        {
+          type: 'PurchaseOrderLinked',
+          data: { purchaseOrderId, vendorAccountId, accountId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })) },
+        },
+      ];
+    }
+
+    case 'RecordPendingReason': {
+      const { sku, reason } = command;
+      if (state.pendingReasons.some((recorded) => recorded.sku === sku && recorded.reason === reason)) return [];
+      return [{ type: 'PendingReasonRecorded', data: { sku, reason } }];
+    }
+
+    default: {
+      const unknown: never = command;
+      throw new Error(`Unknown order command ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+// ---- evolve --------------------------------------------------------------------------------
+
+const withRoundOpened = (state: OrderState, grnId?: string): OrderState => {
+  const round = state.roundsOpened + 1;
+  const wanted = state.lines.filter((line) => pendingOf(line) > 0).map((line) => ({ sku: line.sku, quantity: pendingOf(line) }));
+  return { ...state, roundsOpened: round, openRound: { round, ...(grnId === undefined ? {} : { grnId }), wanted } };
+};
+
+/** Marks the units of each bin entry handed over on that bin's assignments, oldest first (as decided). */
+const withHandedOver = (state: OrderState, data: OrderHandedOverData): OrderState => {
+  const handedOver = state.assignments.map((a) => a.handedOver);
+  for (const entry of data.bins) {
+    let left = entry.quantity;
+    state.assignments.forEach((a, i) => {
+      if (left === 0 || a.sku !== entry.sku || a.locationId !== entry.locationId || a.binId !== entry.binId) return;
+      const take = Math.min(a.quantity - handedOver[i]!, left);
+      if (take <= 0) return;
+      handedOver[i] = handedOver[i]! + take;
+      left -= take;
+    });
+  }
+  const bySku = new Map(data.lines.map((line) => [line.sku, line.quantity]));
+  return {
+    ...state,
+    lines: state.lines.map((line) => (bySku.has(line.sku) ? { ...line, handedOver: line.handedOver + bySku.get(line.sku)! } : line)),
+    assignments: state.assignments.map((a, i) => (handedOver[i] === a.handedOver ? a : { ...a, handedOver: handedOver[i]! })),
+    handovers: new Map(state.handovers).set(data.handoverId, data),
+  };
+};
+
+const evolve = (state: OrderState, event: OrderEvent): OrderState => {
+  switch (event.type) {
+    case 'OrderPlaced': {
+      const placed: OrderState = {
+        ...state,
+        placed: event.data,
+        lines: event.data.lines.map(({ sku, quantity }) => ({ sku, quantity, assigned: 0, handedOver: 0 })),
+      };
+      return event.data.awaitingApproval ? placed : withRoundOpened(placed);
+    }
+
+    case 'OrderApproved':
+      if (!isAwaitingApproval(state)) return state;
+      return withRoundOpened({ ...state, approved: true });
+
+    case 'InventoryAssignmentRequested':
+      return withRoundOpened(state, event.data.grnId);
+
+    case 'InventoryAssigned': {
+      const { assignmentId, sku, locationId, binId, quantity, source, grnId } = event.data;
+      if (state.assignments.some((a) => a.assignmentId === assignmentId)) return state;
+      const assignment: AssignmentState = {
+        assignmentId,
+        sku,
+        locationId,
+        binId,
+        quantity,
+        source,
+        ...(grnId === undefined ? {} : { grnId }),
+        handedOver: 0,
+      };
+      return {
+        ...state,
+        assignments: [...state.assignments, assignment],
+        lines: state.lines.map((line) => (line.sku === sku ? { ...line, assigned: line.assigned + quantity } : line)),
+      };
+    }
+
+    case 'InventoryAssignmentCompleted': {
+      if (state.openRound?.round !== event.data.round) return state;
+      const { openRound: _closed, ...rest } = state;
+      return rest;
+    }
+
+    case 'OrderHandedOver':
+      return withHandedOver(state, event.data);
+
+    case 'OrderCancelled':
+      return { ...state, cancelled: true };
+
+    case 'PurchaseOrderLinked':
+      if (state.purchaseOrders.some((po) => po.purchaseOrderId === event.data.purchaseOrderId)) return state;
+      return { ...state, purchaseOrders: [...state.purchaseOrders, event.data] };
+
+    case 'PendingReasonRecorded': {
+      const { sku, reason } = event.data;
+      const has = state.pendingReasons.some((recorded) => recorded.sku === sku);
+      return {
+        ...state,
+        pendingReasons: has
+          ? state.pendingReasons.map((recorded) => (recorded.sku === sku ? { sku, reason } : recorded))
+          : [...state.pendingReasons, { sku, reason }],
+      };
+    }
+
+    default: {
+      const unknown: never = event;
+      throw new Error(`Unknown order event ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = { initialState, evolve, decide };

@@ -1,0 +1,238 @@
+/**
+ * The purchase-order decider: a PO bought from a vendor for the pending quantity of one source
+ * order, the vendor order opened for it (or why none was), the goods received on it (GRNs) and its
+ * cancellation. The PO status rule and the open quantity a GRN may not exceed live only here.
+ */
+import { z } from 'zod';
+import { Decider, DomainError } from '../shared/decider';
+import {
+  GoodsReceived,
+  PurchaseOrderCommand,
+  PurchaseOrderCreated,
+  PurchaseOrderEvent,
+  PurchaseOrderStatus,
+} from './purchase-order.events';
+
+export type PurchaseOrderCreatedData = z.infer<typeof PurchaseOrderCreated>['data'];
+export type GoodsReceivedData = z.infer<typeof GoodsReceived>['data'];
+
+export type PurchaseOrderLineView = { readonly sku: string; readonly quantity: number; readonly receivedQuantity: number };
+
+/**
+ * Immutable: every event gives a new state (a PO has a handful of events). `created` and `grns`
+ * are read directly by callers; the rest through the selectors below.
+ */
+export type PurchaseOrderState = {
+  /** The PurchaseOrderCreated data; undefined while the PO does not exist. */
+  readonly created?: PurchaseOrderCreatedData;
+  readonly vendorOrderId?: string;
+  /** Why no vendor order was opened, when it was refused. */
+  readonly vendorOrderRefusal?: string;
+  /** In the order received. */
+  readonly grns: readonly GoodsReceivedData[];
+  /** SKU → quantity received over all GRNs. */
+  readonly received: ReadonlyMap<string, number>;
+  /** The reason, once cancelled. */
+  readonly cancellation?: string;
+};
+
+const initialState = (): PurchaseOrderState => ({ grns: [], received: new Map() });
+
+// ---- selectors -----------------------------------------------------------------------------
+
+export const purchaseOrderExists = (state: PurchaseOrderState): boolean => state.created !== undefined;
+
+export const purchaseOrderLines = (state: PurchaseOrderState): PurchaseOrderLineView[] =>
+  (state.created?.lines ?? []).map(({ sku, quantity }) => ({ sku, quantity, receivedQuantity: state.received.get(sku) ?? 0 }));
+
+/** The status of a created PO (SPEC.md); the one place this rule is written. */
+export const purchaseOrderStatus = (state: PurchaseOrderState): PurchaseOrderStatus => {
+  if (state.cancellation !== undefined) return 'CANCELLED';
+  const lines = purchaseOrderLines(state);
+  if (lines.length > 0 && lines.every((line) => line.receivedQuantity === line.quantity)) return 'RECEIVED';
+  if (lines.some((line) => line.receivedQuantity > 0)) return 'PARTIALLY_RECEIVED';
+  return 'APPROVED';
+};
+
+/** What may still be received of `sku`: ordered minus received (0 for a SKU not on the PO). */
+export const openQuantity = (state: PurchaseOrderState, sku: string): number => {
+  const line = state.created?.lines.find((l) => l.sku === sku);
+  return line === undefined ? 0 : line.quantity - (state.received.get(sku) ?? 0);
+};
+
+// ---- decide --------------------------------------------------------------------------------
+
+const repeatedSkuIndex = (lines: readonly { readonly sku: string }[]): number => {
+  const seen = new Set<string>();
+  return lines.findIndex(({ sku }) => {
+    if (seen.has(sku)) return true;
+    seen.add(sku);
+    return false;
+  });
+};
+
+const duplicateSku = (lines: readonly { readonly sku: string }[], index: number): DomainError =>
+  new DomainError('rule_violated', 'DUPLICATE_SKU', `SKU "${lines[index]!.sku}" is on more than one line`, `lines[${index}].sku`);
+
+/** The same lines, whatever their order. */
+const sameLines = (a: readonly { sku: string; quantity: number }[], b: readonly { sku: string; quantity: number }[]): boolean => {
+  if (a.length !== b.length) return false;
+  const quantities = new Map(a.map((line) => [line.sku, line.quantity]));
+  return b.every((line) => quantities.get(line.sku) === line.quantity);
+};
+
+const refuseIfCancelled = (state: PurchaseOrderState): void => {
+  if (state.cancellation !== undefined) {
+    throw new DomainError('conflict', 'PURCHASE_ORDER_CANCELLED', 'The purchase order is cancelled');
+  }
+};
+
+const createPurchaseOrder = (
+  command: Extract<PurchaseOrderCommand, { type: 'CreatePurchaseOrder' }>,
+  state: PurchaseOrderState,
+): PurchaseOrderEvent[] => {
+  const { purchaseOrderId, sellerAccountId, vendorAccountId, sourceOrderId, lines, chain } = command;
+  const existing = state.created;
+  if (existing !== undefined) {
+    // The same PO asked for again (a retried step) is recognised; anything else under its id is not.
+    if (existing.vendorAccountId === vendorAccountId && existing.sourceOrderId === sourceOrderId && sameLines(existing.lines, lines)) {
+      return [];
+    }
+    throw new DomainError(
+      'conflict',
+      'PURCHASE_ORDER_EXISTS',
+      `Purchase order "${purchaseOrderId}" already exists with other contents`,
+      'purchaseOrderId',
+    );
+  }
+  const repeat = repeatedSkuIndex(lines);
+  if (repeat >= 0) throw duplicateSku(lines, repeat);
+  return [
+    {
+      type: 'PurchaseOrderCreated',
+      data: {
+        purchaseOrderId,
+        sellerAccountId,
+        vendorAccountId,
+        sourceOrderId,
+        lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        ...(chain === undefined ? {} : { chain: [...chain] }),
+      },
+    },
+  ];
+};
+
+const receiveGoods = (command: Extract<PurchaseOrderCommand, { type: 'ReceiveGoods' }>, state: PurchaseOrderState): PurchaseOrderEvent[] => {
+  if (state.grns.some((grn) => grn.grnId === command.grnId)) return [];
+  refuseIfCancelled(state);
+  const { grnId, handoverId, lines, locationId, binId, receivedAt } = command;
+  const onPo = new Set(state.created!.lines.map((line) => line.sku));
+  lines.forEach(({ sku }, i) => {
+    if (!onPo.has(sku)) {
+      throw new DomainError('rule_violated', 'SKU_NOT_ON_PURCHASE_ORDER', `SKU "${sku}" is not on the purchase order`, `lines[${i}].sku`);
+    }
+  });
+  const repeat = repeatedSkuIndex(lines);
+  if (repeat >= 0) throw duplicateSku(lines, repeat);
+  lines.forEach(({ sku, quantity }, i) => {
+    const open = openQuantity(state, sku);
+    if (quantity > open) {
+      throw new DomainError(
+        'conflict',
+        'GRN_EXCEEDS_OPEN_QUANTITY',
+        `Cannot receive ${quantity} x ${sku}: ${open} still open on the purchase order`,
+        `lines[${i}].quantity`,
+        { sku, requested: quantity, open },
+      );
+    }
+  });
+  return [
+    {
+      type: 'GoodsReceived',
+      data: {
+        grnId,
+        ...(handoverId === undefined ? {} : { handoverId }),
+        lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        locationId,
+        binId,
+        receivedAt,
+      },
+    },
+  ];
+};
+
+const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): PurchaseOrderEvent[] => {
+  if (command.type === 'CreatePurchaseOrder') return createPurchaseOrder(command, state);
+  if (state.created === undefined) throw new DomainError('not_found', 'PURCHASE_ORDER_NOT_FOUND', 'Purchase order does not exist');
+
+  switch (command.type) {
+    case 'LinkVendorOrder':
+      if (state.vendorOrderId === command.vendorOrderId) return [];
+      refuseIfCancelled(state);
+      if (state.vendorOrderId !== undefined) {
+        // One vendor order per PO: its id is derived from the PO, so another one is a mistake.
+        throw new DomainError(
+          'conflict',
+          'VENDOR_ORDER_ALREADY_LINKED',
+          `Vendor order "${state.vendorOrderId}" is already linked to the purchase order`,
+          'vendorOrderId',
+        );
+      }
+      return [{ type: 'VendorOrderLinked', data: { vendorOrderId: command.vendorOrderId } }];
+
+    case 'RefuseVendorOrder':
+      if (state.vendorOrderRefusal !== undefined) return [];
+      return [{ type: 'VendorOrderRefused', data: { reason: command.reason } }];
+
+    case 'ReceiveGoods':
+      return receiveGoods(command, state);
+
+    case 'CancelPurchaseOrder':
+      if (state.cancellation !== undefined) return [];
+      if (state.grns.length > 0) {
+        throw new DomainError('conflict', 'GOODS_ALREADY_RECEIVED', 'Goods were already received on the purchase order');
+      }
+      return [{ type: 'PurchaseOrderCancelled', data: { reason: command.reason } }];
+
+    default: {
+      const unknown: never = command;
+      throw new Error(`Unknown purchase order command ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+// ---- evolve --------------------------------------------------------------------------------
+
+const evolve = (state: PurchaseOrderState, event: PurchaseOrderEvent): PurchaseOrderState => {
+  switch (event.type) {
+    case 'PurchaseOrderCreated':
+      return { ...state, created: event.data };
+
+    case 'VendorOrderLinked':
+      return { ...state, vendorOrderId: event.data.vendorOrderId };
+
+    case 'VendorOrderRefused':
+      return { ...state, vendorOrderRefusal: event.data.reason };
+
+    case 'GoodsReceived': {
+      if (state.grns.some((grn) => grn.grnId === event.data.grnId)) return state;
+      const received = new Map(state.received);
+      for (const { sku, quantity } of event.data.lines) received.set(sku, (received.get(sku) ?? 0) + quantity);
+      return { ...state, grns: [...state.grns, event.data], received };
+    }
+
+    case 'PurchaseOrderCancelled':
+      return { ...state, cancellation: event.data.reason };
+
+    default: {
+      const unknown: never = event;
+      throw new Error(`Unknown purchase order event ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+export const purchaseOrderDecider: Decider<PurchaseOrderState, PurchaseOrderCommand, PurchaseOrderEvent> = {
+  initialState,
+  evolve,
+  decide,
+};
