@@ -201,6 +201,15 @@ describe('order decider', () => {
       given(ready).when({ type: 'RequestInventoryAssignment' }).thenNothingHappened();
     });
 
+    it('opens one round per GRN: the same GRN again (a replayed receipt) opens none', () => {
+      given([...partlyAssigned, requested('grn-1'), completed(2)])
+        .when({ type: 'RequestInventoryAssignment', grnId: 'grn-1' })
+        .thenNothingHappened();
+      given([...partlyAssigned, requested('grn-1'), completed(2)])
+        .when({ type: 'RequestInventoryAssignment', grnId: 'grn-2' })
+        .then([requested('grn-2')]);
+    });
+
     it('refuses a cancelled order', () => {
       given([...partlyAssigned, cancelled()])
         .when({ type: 'RequestInventoryAssignment' })

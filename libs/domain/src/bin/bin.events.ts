@@ -17,7 +17,7 @@ export const StockAdjusted = z.object({
 export const StockAssigned = z.object({
   type: z.literal('StockAssigned'),
   data: z.object({
-    assignmentId: z.string().min(1).max(200),
+    assignmentId: z.string().min(1).max(400),
     orderId: Id,
     sku: Sku,
     quantity: Quantity,

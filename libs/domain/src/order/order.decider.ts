@@ -64,6 +64,8 @@ export type OrderState = {
   readonly assignments: readonly AssignmentState[];
   /** How many rounds have opened; the next one gets this + 1. */
   readonly roundsOpened: number;
+  /** GRNs a round has been opened for: goods of one GRN are assigned by one round only. */
+  readonly grnRounds: ReadonlySet<string>;
   readonly openRound?: OpenRound;
   /** handoverId → the OrderHandedOver data. */
   readonly handovers: ReadonlyMap<string, OrderHandedOverData>;
@@ -78,6 +80,7 @@ const initialState = (): OrderState => ({
   lines: [],
   assignments: [],
   roundsOpened: 0,
+  grnRounds: new Set(),
   handovers: new Map(),
   purchaseOrders: [],
   pendingReasons: [],
@@ -323,6 +326,7 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
       refuseIfNotApproved(state);
       // The round already open will assign what is pending.
       if (state.openRound !== undefined) return [];
+      if (command.grnId !== undefined && state.grnRounds.has(command.grnId)) return [];
       if (!state.lines.some((line) => pendingOf(line) > 0)) return [];
       return [{ type: 'InventoryAssignmentRequested', data: command.grnId === undefined ? {} : { grnId: command.grnId } }];
 
@@ -364,7 +368,8 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
 const withRoundOpened = (state: OrderState, grnId?: string): OrderState => {
   const round = state.roundsOpened + 1;
   const wanted = state.lines.filter((line) => pendingOf(line) > 0).map((line) => ({ sku: line.sku, quantity: pendingOf(line) }));
-  return { ...state, roundsOpened: round, openRound: { round, ...(grnId === undefined ? {} : { grnId }), wanted } };
+  const grnRounds = grnId === undefined ? state.grnRounds : new Set([...state.grnRounds, grnId]);
+  return { ...state, roundsOpened: round, grnRounds, openRound: { round, ...(grnId === undefined ? {} : { grnId }), wanted } };
 };
 
 /** Marks the units of each bin entry handed over on that bin's assignments, oldest first (as decided). */

@@ -65,7 +65,7 @@ export const InventoryAssignmentCompleted = z.object({
 export const InventoryAssigned = z.object({
   type: z.literal('InventoryAssigned'),
   data: z.object({
-    assignmentId: z.string().min(1).max(200),
+    assignmentId: z.string().min(1).max(400),
     sku: Sku,
     locationId: Id,
     binId: Id,

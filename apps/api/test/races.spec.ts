@@ -1,0 +1,58 @@
+/**
+ * Orders racing for the last units, over real HTTP: the optimistic concurrency of the bin stream
+ * (and the in-process queue in front of it) must let exactly the units in stock be assigned.
+ */
+import { AddressInfo } from 'node:net';
+import { ApiHarness, ADMIN_TOKEN } from './support/api-harness';
+
+describe('concurrent orders for the last units', () => {
+  let api: ApiHarness;
+  let base: string;
+
+  beforeEach(async () => {
+    api = await ApiHarness.start();
+    await api.app.listen(0, '127.0.0.1');
+    const address = api.app.getHttpServer().address() as AddressInfo;
+    base = `http://127.0.0.1:${address.port}`;
+  });
+  afterEach(() => api.stop());
+
+  it('assigns exactly the 10 units in stock to 50 concurrent orders of 1 unit, and each answer agrees with the log', async () => {
+    await api.openAccount('seller', 'seller', { allowOrdersWithoutInventory: true });
+    await api.adjust('seller', 'LAST-UNITS', 10);
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const response = await fetch(`${base}/accounts/seller/orders`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId: `race-${i}`, lines: [{ sku: 'LAST-UNITS', quantity: 1 }] }),
+        });
+        return { status: response.status, body: (await response.json()) as { orderId: string; status: string; lines: { assigned: number; pending: number }[] } };
+      }),
+    );
+
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(201));
+    const assignedInAnswers = answers.reduce((sum, a) => sum + a.body.lines[0]!.assigned, 0);
+    expect(assignedInAnswers).toBe(10);
+    expect(answers.filter((a) => a.body.status === 'READY')).toHaveLength(10);
+    expect(answers.filter((a) => a.body.status === 'PENDING_INVENTORY')).toHaveLength(40);
+
+    const events = await api.allEvents();
+    const binAssignments = events.filter((e) => e.streamName === 'bin-seller.main.default' && e.type === 'StockAssigned');
+    expect(binAssignments.reduce((sum, e) => sum + (e.data as { quantity: number }).quantity, 0)).toBe(10);
+    // Each answer agrees with the log: an order told it was assigned has exactly that in its stream and in the bin.
+    for (const { body } of answers) {
+      const recorded = events
+        .filter((e) => e.streamName === `order-seller.${body.orderId}` && e.type === 'InventoryAssigned')
+        .reduce((sum, e) => sum + (e.data as { quantity: number }).quantity, 0);
+      const inBin = binAssignments
+        .filter((e) => (e.data as { orderId: string }).orderId === body.orderId)
+        .reduce((sum, e) => sum + (e.data as { quantity: number }).quantity, 0);
+      expect({ order: body.orderId, recorded, inBin }).toEqual({ order: body.orderId, recorded: body.lines[0]!.assigned, inBin: body.lines[0]!.assigned });
+    }
+
+    const stock = await api.adjust('seller', 'LAST-UNITS', 1);
+    expect(stock).toMatchObject({ onHand: 11, assigned: 10, available: 1 });
+  });
+});
