@@ -6,6 +6,9 @@ import { AppConfig } from '@app/config';
 import { ApplicationModule } from '@app/application/application.module';
 import { EventStoreModule } from '@app/event-store/nest/event-store.module';
 import { AccountsController } from './controllers/accounts.controller';
+import { AdminController } from './controllers/admin.controller';
+import { QueriesController } from './controllers/queries.controller';
+import { ReadModelsModule } from '@app/read-models/nest/read-models.module';
 import { DocsController } from './controllers/docs.controller';
 import { InventoryController } from './controllers/inventory.controller';
 import { OrdersController } from './controllers/orders.controller';
@@ -19,7 +22,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot(), ApplicationModule],
+      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule],
       controllers: [
         HealthController,
         DocsController,
@@ -27,6 +30,8 @@ export class AppModule {
         InventoryController,
         OrdersController,
         PurchaseOrdersController,
+        QueriesController,
+        AdminController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

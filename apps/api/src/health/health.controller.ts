@@ -5,6 +5,7 @@ import { MongoClient } from 'mongodb';
 import { AppConfig } from '@app/config';
 import { EventStore, positionToString, ProcessorRunner } from '@app/event-store';
 import { Public } from '../http/auth';
+import { ReadModelsService } from '@app/read-models/read-models.service';
 import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
 
 type StoreHealth = { kind: string; status: 'up' | 'down'; error?: string };
@@ -19,6 +20,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROCESSOR_RUNNER) private readonly runner: ProcessorRunner,
     @Inject(MONGO_CLIENT) private readonly mongo: MongoClient | undefined,
+    private readonly readModels: ReadModelsService,
   ) {}
 
   @Get()
@@ -43,7 +45,9 @@ export class HealthController {
     }
 
     // Lag in positions behind the head of the log (events behind, on SQLite).
-    const processors = this.runner.statuses().map((p) => ({
+    const readModelStatus = this.readModels.status();
+    const statuses = [...this.runner.statuses(), ...(readModelStatus ? [readModelStatus] : [])];
+    const processors = statuses.map((p) => ({
       name: p.name,
       state: p.state,
       checkpoint: p.checkpoint === undefined ? null : positionToString(p.checkpoint),

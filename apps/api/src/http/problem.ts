@@ -6,6 +6,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@app/domain/shared/decider';
 import { TooManyConflictsError } from '@app/application/command-path/command-path';
+import { NotCaughtUpError } from '@app/read-models/read-models.service';
 
 export interface FieldError {
   readonly field: string;
@@ -80,6 +81,9 @@ export const toProblem = (error: unknown): Problem => {
   }
   if (error instanceof AuthError) {
     return problem(error.status, error.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', error.message);
+  }
+  if (error instanceof NotCaughtUpError) {
+    return problem(503, 'NOT_CAUGHT_UP', `${error.message}; retry shortly`);
   }
   if (error instanceof TooManyConflictsError) {
     return problem(503, 'TOO_MANY_CONFLICTS', `${error.message}; retry the request`);

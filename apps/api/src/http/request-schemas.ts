@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { AccountType, Adjustment, Id, OrderLine, Sku } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
+import { ORDER_STATUSES } from '@app/domain/order/order.events';
+import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
 
 export const AccountPath = z.object({ accountId: Id }).strict();
 export const OrderPath = z.object({ accountId: Id, orderId: Id }).strict();
@@ -64,3 +66,24 @@ export const GrnBody = z
 
 /** Bodies of commands that take none: nothing, or an empty object. */
 export const EmptyBody = z.union([z.undefined(), z.null(), z.object({}).strict()]);
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** The `next` of the previous page. */
+  after: z.string().regex(/^[0-9]{20}$/, { message: 'must be the `next` of a previous page' }).optional(),
+};
+
+export const OrdersQuery = z.object({ status: z.enum(ORDER_STATUSES).optional(), ...PageQuery }).strict();
+
+export const PurchaseOrdersQuery = z
+  .object({
+    status: z.enum(PURCHASE_ORDER_STATUSES).optional(),
+    vendorAccountId: Id.optional(),
+    sourceOrderId: Id.optional(),
+    ...PageQuery,
+  })
+  .strict();
+
+export const InventoryQuery = z.object({ sku: Sku.optional() }).strict();
+
+export const ConsistentWithHeader = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, { message: 'must be a position: a decimal string' });

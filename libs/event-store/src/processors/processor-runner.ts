@@ -203,6 +203,14 @@ export class ProcessorRunner {
     return this.running.get(name);
   }
 
+  /** Stops one processor and forgets it, so it can be started again (from its checkpoint). */
+  async stop(name: string): Promise<void> {
+    const running = this.running.get(name);
+    if (!running) return;
+    await running.stop();
+    this.running.delete(name);
+  }
+
   statuses(): ProcessorStatus[] {
     return [...this.running.values()].map((r) => r.status());
   }

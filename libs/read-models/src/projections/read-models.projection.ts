@@ -1,0 +1,131 @@
+/**
+ * The read-model projection: every event of the log, one at a time, into the documents of the read
+ * models (accounts, stock per bin and SKU, orders, purchase orders). Each document derives from one
+ * stream and keeps the revision of that stream it last applied; an event at or below it changes
+ * nothing, so a replayed or duplicated event is applied at most once.
+ *
+ * The projection folds each stream's events with the domain's `evolve` (kept in a bounded cache,
+ * refolded from the log on a miss) and writes the view the domain's selectors give.
+ */
+import { AccountAggregate, BinAggregate, OrderAggregate, PurchaseOrderAggregate } from '@app/application/aggregates';
+import { Aggregate } from '@app/application/command-path/aggregate';
+import { parseRecordedEvent } from '@app/application/command-path/command-path';
+import { accountExists } from '@app/domain/account/account.decider';
+import { BinEvent } from '@app/domain/bin/bin.events';
+import { parseStreamName } from '@app/domain/shared/streams';
+import { EventStore, RecordedEvent } from '@app/event-store';
+import { Document, ReadStore } from '../store/read-store.port';
+import { accountDocument, orderDocument, purchaseOrderDocument, sequenceOf, stockDocument } from './views';
+
+export const COLLECTIONS = {
+  accounts: 'accounts',
+  stock: 'stock',
+  orders: 'orders',
+  purchaseOrders: 'purchase_orders',
+} as const;
+
+/** The one processor that feeds every read model; its checkpoint is the read side's position. */
+export const READ_MODELS_PROCESSOR = 'read-models';
+
+interface Folded {
+  state: unknown;
+  revision: bigint;
+}
+
+export class ReadModelsProjection {
+  private readonly folds = new Map<string, Folded>();
+
+  constructor(
+    private readonly events: EventStore,
+    /** A function, not a store: a rebuild projects into a new store while the old one serves reads. */
+    private readonly target: () => ReadStore,
+    private readonly options: { readonly cacheSize?: number } = {},
+  ) {}
+
+  /** Applies one event to the read models; applying it again changes nothing. */
+  async apply(event: RecordedEvent): Promise<void> {
+    const stream = parseStreamName(event.streamName);
+    if (!stream) return;
+    switch (stream.category) {
+      case 'account': {
+        const state = await this.fold(AccountAggregate, event);
+        if (!accountExists(state)) return;
+        await this.write(COLLECTIONS.accounts, accountDocument(state, Number(event.revision)));
+        return;
+      }
+      case 'bin': {
+        const state = await this.fold(BinAggregate, event);
+        const sku = (event.data as BinEvent['data']).sku;
+        await this.write(COLLECTIONS.stock, stockDocument(state, stream, sku, Number(event.revision)));
+        return;
+      }
+      case 'order': {
+        const state = await this.fold(OrderAggregate, event);
+        const id = `${stream.accountId}.${stream.orderId}`;
+        const sequence = event.revision === 0n ? sequenceOf(event.position) : await this.sequenceOf(COLLECTIONS.orders, id, event);
+        await this.write(COLLECTIONS.orders, orderDocument(state, Number(event.revision), sequence));
+        return;
+      }
+      case 'po': {
+        const state = await this.fold(PurchaseOrderAggregate, event);
+        const id = `${stream.accountId}.${stream.purchaseOrderId}`;
+        const sequence =
+          event.revision === 0n ? sequenceOf(event.position) : await this.sequenceOf(COLLECTIONS.purchaseOrders, id, event);
+        await this.write(COLLECTIONS.purchaseOrders, purchaseOrderDocument(state, Number(event.revision), sequence));
+        return;
+      }
+    }
+  }
+
+  /** Forgets the folded states (a rebuild starts from nothing). */
+  reset(): void {
+    this.folds.clear();
+  }
+
+  /** Writes the document if it is newer than the one stored: a compare-and-set on `_revision`. */
+  private async write(collectionName: string, document: Document & { _revision: number }): Promise<void> {
+    const collection = this.target().collection(collectionName);
+    const stored = await collection.findOne({ _id: document._id });
+    const storedRevision = stored?.['_revision'];
+    if (typeof storedRevision === 'number' && storedRevision >= document._revision) return;
+    const guard = stored ? { _id: document._id, _revision: storedRevision } : { _id: document._id };
+    await collection.replaceOne(guard, document, { upsert: !stored });
+  }
+
+  private async sequenceOf(collectionName: string, id: string, event: RecordedEvent): Promise<string> {
+    const stored = await this.target().collection(collectionName).findOne({ _id: id });
+    const sequence = stored?.['_sequence'];
+    if (typeof sequence === 'string') return sequence;
+    // The document is gone (a rebuild into an empty store starts at revision 0, so only a store
+    // emptied under a running projection gets here): the stream's first event names it.
+    const [first] = await this.events.readStream(event.streamName, { maxCount: 1 });
+    return sequenceOf(first?.position ?? event.position);
+  }
+
+  /** The stream's state with this event folded in, from the cache or refolded from the log. */
+  private async fold<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    event: RecordedEvent,
+  ): Promise<State> {
+    let folded = this.folds.get(event.streamName);
+    if (folded && event.revision <= folded.revision) {
+      // Already folded (a replay): the state as it stands is what the documents were built from.
+      return folded.state as State;
+    }
+    if (!folded || folded.revision !== event.revision - 1n) {
+      let state = aggregate.decider.initialState();
+      const earlier = event.revision === 0n ? [] : await this.events.readStream(event.streamName, { maxCount: Number(event.revision) });
+      for (const recorded of earlier) state = aggregate.decider.evolve(state, parseRecordedEvent(aggregate, recorded));
+      folded = { state, revision: event.revision - 1n };
+    }
+    folded.state = aggregate.decider.evolve(folded.state as State, parseRecordedEvent(aggregate, event));
+    folded.revision = event.revision;
+    this.folds.delete(event.streamName);
+    this.folds.set(event.streamName, folded);
+    if (this.folds.size > (this.options.cacheSize ?? 20_000)) {
+      const oldest = this.folds.keys().next().value;
+      if (oldest !== undefined) this.folds.delete(oldest);
+    }
+    return folded.state as State;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * What the read models hold: views of the aggregates' states, built with the domain's own
+ * selectors, so a rule (an order's status, what is pending) is written once, in libs/domain.
+ */
+import { AccountState } from '@app/domain/account/account.decider';
+import { stockOf, BinState } from '@app/domain/bin/bin.decider';
+import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
+import {
+  assignmentsOf,
+  orderLines,
+  orderStatus,
+  OrderState,
+  pendingReasonsOf,
+  purchaseOrdersOf,
+} from '@app/domain/order/order.decider';
+import { purchaseOrderLines, purchaseOrderStatus, PurchaseOrderState } from '@app/domain/purchase-order/purchase-order.decider';
+
+/** Sorts positions as text: fixed-width decimal. */
+export const sequenceOf = (position: bigint): string => position.toString(10).padStart(20, '0');
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export const accountDocument = (state: AccountState, revision: number) => {
+  const opened = state.opened!;
+  return {
+    _id: opened.accountId,
+    _revision: revision,
+    accountId: opened.accountId,
+    name: opened.name,
+    type: opened.accountType,
+    settings: { ...state.settings },
+    locations: [...state.locations.entries()]
+      .sort(([a], [b]) => (a === MAIN_LOCATION_ID ? -1 : b === MAIN_LOCATION_ID ? 1 : byText(a, b)))
+      .map(([locationId, bins]) => ({ locationId, bins: [...bins].sort(byText).map((binId) => ({ binId })) })),
+    vendorMappings: [...state.vendorBySku.entries()]
+      .sort(([a], [b]) => byText(a, b))
+      .map(([sku, vendorAccountId]) => ({ sku, vendorAccountId })),
+  };
+};
+
+export const stockDocument = (
+  state: BinState,
+  ids: { accountId: string; locationId: string; binId: string },
+  sku: string,
+  revision: number,
+) => ({
+  _id: `${ids.accountId}.${ids.locationId}.${ids.binId}.${sku}`,
+  _revision: revision,
+  accountId: ids.accountId,
+  sku,
+  locationId: ids.locationId,
+  binId: ids.binId,
+  ...stockOf(state, sku),
+});
+
+export const orderDocument = (state: OrderState, revision: number, placedSequence: string) => {
+  const placed = state.placed!;
+  const lines = orderLines(state);
+  return {
+    _id: `${placed.accountId}.${placed.orderId}`,
+    _revision: revision,
+    _sequence: placedSequence,
+    accountId: placed.accountId,
+    orderId: placed.orderId,
+    status: orderStatus(state),
+    ...(placed.customer === undefined ? {} : { customer: placed.customer }),
+    ...(placed.source === undefined ? {} : { source: { ...placed.source } }),
+    lines,
+    inventoryDetails: assignmentsOf(state).map(({ sku, locationId, binId, quantity, source, grnId }) => ({
+      sku,
+      locationId,
+      binId,
+      quantity,
+      source,
+      ...(grnId === undefined ? {} : { grnId }),
+    })),
+    purchaseOrders: purchaseOrdersOf(state).map(({ purchaseOrderId, vendorAccountId }) => ({ purchaseOrderId, vendorAccountId })),
+    /** Which SKUs each purchase order buys, for the backorder report. */
+    _purchaseOrderSkus: purchaseOrdersOf(state).map(({ purchaseOrderId, lines }) => ({ purchaseOrderId, skus: lines.map((l) => l.sku) })),
+    pendingReasons: pendingReasonsOf(state),
+    /** Lines still pending, for the backorder report. */
+    _pendingSkus: lines.filter((line) => line.pending > 0).map((line) => line.sku),
+  };
+};
+
+export const purchaseOrderDocument = (
+  state: PurchaseOrderState,
+  revision: number,
+  createdSequence: string,
+) => {
+  const created = state.created!;
+  return {
+    _id: `${created.sellerAccountId}.${created.purchaseOrderId}`,
+    _revision: revision,
+    _sequence: createdSequence,
+    accountId: created.sellerAccountId,
+    purchaseOrderId: created.purchaseOrderId,
+    status: purchaseOrderStatus(state),
+    vendorAccountId: created.vendorAccountId,
+    ...(state.vendorOrderId === undefined ? {} : { vendorOrderId: state.vendorOrderId }),
+    ...(state.vendorOrderId === undefined && state.vendorOrderRefusal !== undefined ? { vendorOrderError: state.vendorOrderRefusal } : {}),
+    sourceOrderId: created.sourceOrderId,
+    lines: purchaseOrderLines(state),
+    grns: state.grns.map((grn) => ({
+      grnId: grn.grnId,
+      ...(grn.handoverId === undefined ? {} : { handoverId: grn.handoverId }),
+      receivedAt: grn.receivedAt,
+      locationId: grn.locationId,
+      binId: grn.binId,
+      lines: grn.lines.map((line) => ({ ...line })),
+    })),
+  };
+};
+
+export type AccountDocument = ReturnType<typeof accountDocument>;
+export type StockDocument = ReturnType<typeof stockDocument>;
+export type OrderDocument = ReturnType<typeof orderDocument>;
+export type PurchaseOrderDocument = ReturnType<typeof purchaseOrderDocument>;
