@@ -14,7 +14,9 @@ export const createApiApp = async (
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { logger: options.logger ?? logLevels(config.LOG_LEVEL), bufferLogs: false },
+    // JSON only: Nest's form parser and Fastify's text parser would let other bodies through.
+    { logger: options.logger ?? logLevels(config.LOG_LEVEL), bufferLogs: false, bodyParser: false },
   );
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   return app;
 };

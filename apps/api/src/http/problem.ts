@@ -58,6 +58,13 @@ const TITLES: Record<number, string> = {
 
 const DOMAIN_STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, rule_violated: 422 };
 
+/** The path parameter a "not found" is about, when the domain did not name a field. */
+const NOT_FOUND_FIELDS: Record<string, string> = {
+  ACCOUNT_NOT_FOUND: 'path.accountId',
+  ORDER_NOT_FOUND: 'path.orderId',
+  PURCHASE_ORDER_NOT_FOUND: 'path.purchaseOrderId',
+};
+
 const kebab = (code: string) => code.toLowerCase().replace(/_/g, '-');
 
 export const problem = (status: number, code: string, detail: string, errors: readonly FieldError[] = [], extra: Record<string, unknown> = {}): Problem => ({
@@ -76,7 +83,8 @@ export const toProblem = (error: unknown): Problem => {
   }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS[error.kind];
-    const errors = error.field ? [{ field: error.field, message: error.message, code: error.code }] : [];
+    const field = error.field ?? (error.kind === 'not_found' ? NOT_FOUND_FIELDS[error.code] : undefined);
+    const errors = field ? [{ field, message: error.message, code: error.code }] : [];
     return problem(status, error.code, error.message, errors, error.details ? { details: error.details } : {});
   }
   if (error instanceof AuthError) {

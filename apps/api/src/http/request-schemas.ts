@@ -13,7 +13,18 @@ export const OrderPath = z.object({ accountId: Id, orderId: Id }).strict();
 export const PurchaseOrderPath = z.object({ accountId: Id, purchaseOrderId: Id }).strict();
 export const SkuPath = z.object({ accountId: Id, sku: Sku }).strict();
 
-const Lines = z.array(OrderLine).min(1, { message: 'must have at least one line' }).max(500, { message: 'must have at most 500 lines' });
+/** Lines of an order, handover or GRN: each SKU once, no field beyond sku and quantity. */
+const Lines = z
+  .array(OrderLine.strict())
+  .min(1, { message: 'must have at least one line' })
+  .max(500, { message: 'must have at most 500 lines' })
+  .superRefine((lines, ctx) => {
+    const seen = new Set<string>();
+    lines.forEach((line, index) => {
+      if (seen.has(line.sku)) ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `repeats SKU ${line.sku}: give each SKU once` });
+      seen.add(line.sku);
+    });
+  });
 
 export const OpenAccountBody = z
   .object({
