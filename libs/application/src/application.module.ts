@@ -3,20 +3,20 @@ import { Global, Module } from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
 import { EventStore } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
-import { EventProcessor } from '@app/event-store/nest/event-processor.decorator';
 import { CommandPath } from './command-path/command-path';
 import { COMMAND_HANDLERS } from './commands/command-handlers';
 import { fulfilmentSaga } from './sagas/fulfilment.saga';
 import { SagaProcessor } from './sagas/saga';
+import { cancellationSaga, inwardingSaga, purchasingSaga, vendorOrdersSaga } from './sagas/backorder.sagas';
+import { BackordersService } from './services/backorders.service';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
 import { InventoryService } from './services/inventory.service';
 import { OrdersService } from './services/orders.service';
 import { PurchaseOrdersService } from './services/purchase-orders.service';
 
-/** The sagas this application runs, each as a processor of its own. */
-@EventProcessor()
-class FulfilmentSagaProcessor extends SagaProcessor {}
+/** The sagas this application runs, each a processor with its own checkpoint. */
+export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardingSaga, cancellationSaga];
 
 @Global()
 @Module({
@@ -40,13 +40,18 @@ class FulfilmentSagaProcessor extends SagaProcessor {}
       inject: [CommandPath, OrdersService],
       useFactory: (c: CommandPath, o: OrdersService) => new PurchaseOrdersService(c, o),
     },
-    {
-      provide: FulfilmentSagaProcessor,
+    ...SAGAS.map((saga) => ({
+      provide: `saga:${saga.name}`,
       inject: [CommandBus],
-      useFactory: (bus: CommandBus) => new FulfilmentSagaProcessor(fulfilmentSaga, bus),
+      useFactory: (bus: CommandBus) => new SagaProcessor(saga, bus),
+    })),
+    {
+      provide: BackordersService,
+      inject: [CommandPath, AccountsService, OrdersService, PurchaseOrdersService],
+      useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new BackordersService(c, a, o, p),
     },
     ...COMMAND_HANDLERS,
   ],
-  exports: [CommandPath, Flows, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
+  exports: [CommandPath, Flows, BackordersService, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
 })
 export class ApplicationModule {}

@@ -7,6 +7,7 @@ import { loadConfig } from '@app/config';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
 import { createApiApp } from '../../src/bootstrap';
+import { ReadModelsService } from '@app/read-models/read-models.service';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -80,6 +81,28 @@ export class ApiHarness {
 
   async eventCount(): Promise<number> {
     return (await this.allEvents()).length;
+  }
+
+  /**
+   * Waits until the sagas have nothing left to do: the log has not grown for a while and the read
+   * models have applied all of it.
+   */
+  async settle(quietMs = 150, timeoutMs = 10000): Promise<bigint | undefined> {
+    const readModels = this.app.get(ReadModelsService);
+    const deadline = Date.now() + timeoutMs;
+    let head = await this.store.headPosition();
+    let since = Date.now();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const now = await this.store.headPosition();
+      if (now !== head) {
+        head = now;
+        since = Date.now();
+      }
+      const applied = readModels.position();
+      if (Date.now() - since >= quietMs && (head === undefined || (applied !== undefined && applied >= head))) return head;
+      if (Date.now() > deadline) throw new Error(`the service did not settle (head ${head}, read models at ${applied})`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -42,4 +42,5 @@ export const runScriptedFlow = async (api: ApiHarness): Promise<void> => {
     ),
   );
   expectStatus(await api.post('/accounts/seller/purchase-orders/po-1/grns', { grnId: 'grn-1', lines: [{ sku: 'SKU-A', quantity: 2 }] }), 201, 'grn');
+  await api.settle();
 };

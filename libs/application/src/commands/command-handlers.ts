@@ -4,7 +4,12 @@ import { AccountsService } from '../services/accounts.service';
 import { InventoryService } from '../services/inventory.service';
 import { OrdersService } from '../services/orders.service';
 import { PurchaseOrdersService } from '../services/purchase-orders.service';
+import { BackordersService } from '../services/backorders.service';
 import {
+  BuyShortfallCommand,
+  CancelBackordersCommand,
+  InwardHandoverCommand,
+  OpenVendorOrderCommand,
   AddBinCommand,
   AdjustStockCommand,
   ApproveOrderCommand,
@@ -160,7 +165,43 @@ export class InwardGoodsHandler implements ICommandHandler<InwardGoodsCommand> {
   }
 }
 
+@CommandHandler(BuyShortfallCommand)
+export class BuyShortfallHandler implements ICommandHandler<BuyShortfallCommand> {
+  constructor(private readonly backorders: BackordersService) {}
+  execute(c: BuyShortfallCommand) {
+    return this.backorders.buyShortfall(c.accountId, c.orderId, c.context);
+  }
+}
+
+@CommandHandler(OpenVendorOrderCommand)
+export class OpenVendorOrderHandler implements ICommandHandler<OpenVendorOrderCommand> {
+  constructor(private readonly backorders: BackordersService) {}
+  execute(c: OpenVendorOrderCommand) {
+    return this.backorders.openVendorOrder(c.sellerAccountId, c.purchaseOrderId, c.context);
+  }
+}
+
+@CommandHandler(InwardHandoverCommand)
+export class InwardHandoverHandler implements ICommandHandler<InwardHandoverCommand> {
+  constructor(private readonly backorders: BackordersService) {}
+  execute(c: InwardHandoverCommand) {
+    return this.backorders.inwardHandover(c.vendorAccountId, c.vendorOrderId, c.handoverId, c.context);
+  }
+}
+
+@CommandHandler(CancelBackordersCommand)
+export class CancelBackordersHandler implements ICommandHandler<CancelBackordersCommand> {
+  constructor(private readonly backorders: BackordersService) {}
+  execute(c: CancelBackordersCommand) {
+    return this.backorders.cancelBackorders(c.accountId, c.orderId, c.context);
+  }
+}
+
 export const COMMAND_HANDLERS = [
+  BuyShortfallHandler,
+  OpenVendorOrderHandler,
+  InwardHandoverHandler,
+  CancelBackordersHandler,
   RunAssignmentRoundHandler,
   HandOverAtBinsHandler,
   ReleaseAtBinsHandler,

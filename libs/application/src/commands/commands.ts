@@ -193,3 +193,46 @@ export class InwardGoodsCommand extends Command<void> {
     super();
   }
 }
+
+// ---- the backorder flow across accounts (sagas) -------------------------------------------------
+
+export class BuyShortfallCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class OpenVendorOrderCommand extends Command<void> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly purchaseOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class InwardHandoverCommand extends Command<void> {
+  constructor(
+    readonly vendorAccountId: string,
+    readonly vendorOrderId: string,
+    readonly handoverId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class CancelBackordersCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

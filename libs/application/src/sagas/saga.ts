@@ -3,9 +3,9 @@
  * makes it durable: `SagaProcessor` feeds it from the checkpointed subscription and executes its
  * commands through the CommandBus, awaiting each before the checkpoint moves.
  */
-import { ICommand } from '@nestjs/cqrs';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, ICommand } from '@nestjs/cqrs';
 import { Processor, RecordedEvent, SubscriptionFilter } from '@app/event-store';
+import { EventProcessor } from '@app/event-store/nest/event-processor.decorator';
 
 export interface Saga {
   readonly name: string;
@@ -14,6 +14,8 @@ export interface Saga {
   readonly react: (event: RecordedEvent) => ICommand[];
 }
 
+/** Every saga processor is run by the ProcessorHost of a process that runs processors. */
+@EventProcessor()
 export class SagaProcessor implements Processor {
   readonly name: string;
   readonly filter: SubscriptionFilter;
