@@ -1,0 +1,368 @@
+/**
+ * The backorder flow end to end over HTTP on the embedded stores (SPEC.md steps 2 to 6): every
+ * edge case of the spec, reservations, duplicate deliveries and cancellations.
+ */
+import { CommandBus } from '@nestjs/cqrs';
+import { SAGAS } from '@app/application/application.module';
+import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
+import { SagaProcessor } from '@app/application/sagas/saga';
+import { BinAggregate } from '@app/application/aggregates';
+import { CommandPath } from '@app/application/command-path/command-path';
+import { binStream } from '@app/domain/shared/streams';
+import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
+import { CheckpointStore, ProcessorRunner, RecordedEvent } from '@app/event-store';
+import { ApiHarness } from './support/api-harness';
+
+const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
+const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
+
+describe('the backorder flow', () => {
+  let api: ApiHarness;
+
+  beforeEach(async () => {
+    api = await ApiHarness.start();
+  });
+  afterEach(() => api.stop());
+
+  /** Reads after the sagas have settled. */
+  const get = async (url: string) => {
+    const head = await api.settle();
+    const answer = await api.request('GET', url, { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
+    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const post = async (url: string, body?: unknown, status = 200) => {
+    const answer = await api.post(url, body);
+    if (answer.status !== status) throw new Error(`POST ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const map = (seller: string, sku: string, vendor: string) =>
+    api.request('PUT', `/accounts/${seller}/products/${sku}/vendor`, { body: { vendorAccountId: vendor } });
+  const ofType = (events: RecordedEvent[], type: string, streamPrefix = '') =>
+    events.filter((e) => e.type === type && e.streamName.startsWith(streamPrefix));
+
+  const seller = async (settings: Record<string, unknown> = SELLER_SETTINGS, stock = 2) => {
+    await api.openAccount('S', 'seller', settings);
+    if (stock > 0) await api.adjust('S', 'SKU', stock);
+  };
+  const vendor = async (settings: Record<string, unknown> = VENDOR_SETTINGS, stock = 10, id = 'V') => {
+    await api.openAccount(id, 'vendor', settings);
+    if (stock > 0) await api.adjust(id, 'SKU', stock);
+  };
+  const poId = purchaseOrderIdFor('S', 'o1', 'V');
+  const voId = vendorOrderIdFor('S', poId);
+
+  const placeShortOrder = () => post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'SKU', quantity: 5 }] }, 201);
+
+  it('buys the shortfall, opens the vendor order, inwards the handover and makes the order READY', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    const placed = await placeShortOrder();
+    expect(placed).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ assigned: 2, pending: 3 }] });
+
+    const po = await get(`/accounts/S/purchase-orders/${poId}`);
+    expect(po).toMatchObject({ status: 'APPROVED', vendorAccountId: 'V', vendorOrderId: voId, sourceOrderId: 'o1', lines: [{ sku: 'SKU', quantity: 3, receivedQuantity: 0 }], grns: [] });
+    const vendorOrder = await get(`/accounts/V/orders/${voId}`);
+    expect(vendorOrder).toMatchObject({ status: 'READY', source: { purchaseOrderId: poId, sellerAccountId: 'S' }, lines: [{ quantity: 3, assigned: 3 }] });
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({
+      purchaseOrders: [{ purchaseOrderId: poId, vendorAccountId: 'V' }],
+      pendingReasons: [{ sku: 'SKU', reason: 'AWAITING_VENDOR' }],
+    });
+    expect((await get('/accounts/S/reports/backorders')).items).toEqual([
+      { orderId: 'o1', sku: 'SKU', quantity: 5, pending: 3, reason: 'AWAITING_VENDOR', purchaseOrderIds: [poId] },
+    ]);
+
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+    const order = await get('/accounts/S/orders/o1');
+    const grnId = grnIdFor('V', voId, 'h1');
+    expect(order).toMatchObject({
+      status: 'READY',
+      lines: [{ sku: 'SKU', quantity: 5, assigned: 5, pending: 0, handedOver: 0 }],
+      inventoryDetails: [
+        { sku: 'SKU', locationId: 'main', binId: 'default', quantity: 2, source: 'stock' },
+        { sku: 'SKU', locationId: 'main', binId: 'default', quantity: 3, source: 'backorder', grnId },
+      ],
+    });
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({
+      status: 'RECEIVED',
+      lines: [{ receivedQuantity: 3 }],
+      grns: [{ grnId, handoverId: 'h1', locationId: 'main', binId: 'default', lines: [{ sku: 'SKU', quantity: 3 }] }],
+    });
+    expect(await get('/accounts/S/inventory?sku=SKU')).toEqual([
+      { accountId: 'S', sku: 'SKU', locationId: 'main', binId: 'default', onHand: 5, assigned: 5, reserved: 0, available: 0 },
+    ]);
+    expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 7, assigned: 0, available: 7 }]);
+    expect((await get('/accounts/S/reports/backorders')).items).toEqual([]);
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'HANDED_OVER' });
+  });
+
+  it('buys nothing when the stock is there', async () => {
+    await seller(SELLER_SETTINGS, 5);
+    await vendor();
+    await map('S', 'SKU', 'V');
+    expect(await placeShortOrder()).toMatchObject({ status: 'READY' });
+    await api.settle();
+    expect(ofType(await api.allEvents(), 'PurchaseOrderCreated')).toHaveLength(0);
+  });
+
+  it('inwards nothing while the vendor has not handed over: the quantity stays pending', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    const events = await api.allEvents();
+    expect(ofType(events, 'GoodsReceived')).toHaveLength(0);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ pending: 3 }] });
+  });
+
+  it('buys nothing for a SKU not mapped to a vendor, and says why', async () => {
+    await seller();
+    await placeShortOrder();
+    expect(ofType(await api.allEvents(), 'PurchaseOrderCreated')).toHaveLength(0);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'SKU_NOT_MAPPED' }] });
+    expect((await get('/accounts/S/reports/backorders')).items).toMatchObject([{ sku: 'SKU', pending: 3, reason: 'SKU_NOT_MAPPED' }]);
+  });
+
+  it('buys nothing when the seller does not buy automatically, and says why', async () => {
+    await seller({ allowOrdersWithoutInventory: true });
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'AUTO_PO_DISABLED' }] });
+    expect(ofType(await api.allEvents(), 'PurchaseOrderCreated')).toHaveLength(0);
+  });
+
+  it('buys one PO per vendor for the pending quantity only: lines of one vendor share it', async () => {
+    await seller(SELLER_SETTINGS, 0);
+    await api.adjust('S', 'A', 1);
+    await vendor();
+    await vendor(VENDOR_SETTINGS, 0, 'W');
+    await map('S', 'A', 'V');
+    await map('S', 'B', 'V');
+    await map('S', 'C', 'W');
+    await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 2 }, { sku: 'C', quantity: 1 }, { sku: 'D', quantity: 1 }] }, 201);
+    const pos = (await get('/accounts/S/purchase-orders?sourceOrderId=o1')).items;
+    expect(pos.map((p: { vendorAccountId: string; lines: unknown }) => [p.vendorAccountId, p.lines])).toEqual([
+      ['V', [{ sku: 'A', quantity: 3, receivedQuantity: 0 }, { sku: 'B', quantity: 2, receivedQuantity: 0 }]],
+      ['W', [{ sku: 'C', quantity: 1, receivedQuantity: 0 }]],
+    ]);
+    expect((await get('/accounts/S/orders/o1')).pendingReasons).toEqual(
+      expect.arrayContaining([{ sku: 'D', reason: 'SKU_NOT_MAPPED' }, { sku: 'A', reason: 'AWAITING_VENDOR' }]),
+    );
+  });
+
+  it('inwards only the handed-over quantity of a partial handover, then the rest on the next', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1', lines: [{ sku: 'SKU', quantity: 1 }] });
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ assigned: 3, pending: 2 }] });
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({ status: 'PARTIALLY_RECEIVED', lines: [{ receivedQuantity: 1 }] });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'PARTIALLY_HANDED_OVER' });
+
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h2' });
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'READY', lines: [{ assigned: 5, pending: 0 }] });
+    const po = await get(`/accounts/S/purchase-orders/${poId}`);
+    expect(po.status).toBe('RECEIVED');
+    expect(po.grns.map((g: { handoverId: string; lines: unknown }) => [g.handoverId, g.lines])).toEqual([
+      ['h1', [{ sku: 'SKU', quantity: 1 }]],
+      ['h2', [{ sku: 'SKU', quantity: 2 }]],
+    ]);
+  });
+
+  it('leaves inwarding to a manual GRN when the seller does not inward automatically, with the same effect', async () => {
+    await seller({ allowOrdersWithoutInventory: true, autoPoVendorLevel: true });
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+    await api.settle();
+    expect(ofType(await api.allEvents(), 'GoodsReceived')).toHaveLength(0);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'PENDING_INVENTORY' });
+
+    await post(`/accounts/S/purchase-orders/${poId}/grns`, { grnId: 'manual-1', lines: [{ sku: 'SKU', quantity: 3 }] }, 201);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({
+      status: 'READY',
+      inventoryDetails: [expect.objectContaining({ source: 'stock' }), expect.objectContaining({ source: 'backorder', grnId: 'manual-1', quantity: 3 })],
+    });
+    expect((await api.post(`/accounts/S/purchase-orders/${poId}/grns`, { lines: [{ sku: 'SKU', quantity: 1 }] })).status).toBe(409);
+  });
+
+  it('opens no vendor order for a vendor without the new B2B flow and the Advanced Vendor Panel, and the PO says why', async () => {
+    await seller();
+    await vendor({ isB2bNew: true, vendorPanelType: 1 });
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    const po = await get(`/accounts/S/purchase-orders/${poId}`);
+    expect(po.vendorOrderId).toBeUndefined();
+    expect(po.vendorOrderError).toMatch(/isB2bNew and vendorPanelType 2/);
+    expect((await get('/accounts/V/orders')).items).toEqual([]);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }] });
+  });
+
+  it('opens the vendor order UNAPPROVED when the vendor requires approval, and assigns it on approval', async () => {
+    await seller();
+    await vendor({ ...VENDOR_SETTINGS, orderApprovalRequired: true });
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'UNAPPROVED', lines: [{ assigned: 0, pending: 3 }] });
+    expect((await get('/accounts/V/orders?status=UNAPPROVED')).items.map((o: { orderId: string }) => o.orderId)).toEqual([voId]);
+    expect((await api.post(`/accounts/V/orders/${voId}/handover`, {})).status).toBe(409);
+    await post(`/accounts/V/orders/${voId}/approve`);
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'READY', lines: [{ assigned: 3 }] });
+  });
+
+  it('keeps a vendor order short of stock pending in the vendor account, with the vendor\'s own settings', async () => {
+    await seller();
+    await vendor(VENDOR_SETTINGS, 1);
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({
+      status: 'PENDING_INVENTORY',
+      lines: [{ assigned: 1, pending: 2 }],
+      pendingReasons: [{ sku: 'SKU', reason: 'AUTO_PO_DISABLED' }],
+    });
+    // Only what the vendor assigned can be handed over, and only that is inwarded.
+    expect((await api.post(`/accounts/V/orders/${voId}/handover`, { lines: [{ sku: 'SKU', quantity: 2 }] })).status).toBe(409);
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ lines: [{ assigned: 3, pending: 2 }] });
+  });
+
+  it('sends a vendor order\'s own shortfall on to the vendor\'s vendor', async () => {
+    await seller();
+    await vendor({ ...VENDOR_SETTINGS, allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true }, 1);
+    await vendor(VENDOR_SETTINGS, 10, 'W');
+    await map('V', 'SKU', 'W');
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    const secondPo = purchaseOrderIdFor('V', voId, 'W');
+    const secondVendorOrder = vendorOrderIdFor('V', secondPo);
+    expect(await get(`/accounts/V/purchase-orders/${secondPo}`)).toMatchObject({ sourceOrderId: voId, lines: [{ quantity: 2 }], vendorOrderId: secondVendorOrder });
+    await post(`/accounts/W/orders/${secondVendorOrder}/handover`, {});
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'READY', lines: [{ assigned: 3 }] });
+    await post(`/accounts/V/orders/${voId}/handover`, {});
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'READY', lines: [{ assigned: 5 }] });
+    // The whole chain is one flow: every event carries the seller order's correlation id.
+    const flow = (await api.allEvents()).filter((e) => e.metadata['correlationId'] === 'order-S.o1');
+    expect(new Set(flow.map((e) => e.streamName.split('-')[1]!.split('.')[0]))).toEqual(new Set(['S', 'V', 'W']));
+  });
+
+  it('creates no PO for a chain that would come back to an account already in it', async () => {
+    await seller();
+    await vendor({ ...VENDOR_SETTINGS, allowOrdersWithoutInventory: true, autoPoVendorLevel: true }, 0);
+    await map('S', 'SKU', 'V');
+    // V buys SKU from... S is a seller, so V cannot map to it; close the loop through a vendor W that maps back to V.
+    await vendor({ ...VENDOR_SETTINGS, allowOrdersWithoutInventory: true, autoPoVendorLevel: true }, 0, 'W');
+    await map('V', 'SKU', 'W');
+    await map('W', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    const pos = ofType(await api.allEvents(), 'PurchaseOrderCreated');
+    expect(pos.map((e) => e.streamName.split('.')[0])).toEqual(['po-S', 'po-V']);
+    const wOrder = vendorOrderIdFor('V', purchaseOrderIdFor('V', voId, 'W'));
+    expect(await get(`/accounts/W/orders/${wOrder}`)).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }] });
+  });
+
+  it('never lets another order take goods inwarded for a backorder, even between inwarding and assignment', async () => {
+    await seller({ ...SELLER_SETTINGS, autoGrnThroughBackOrder: false }, 0);
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    // Inward goods for o1 without assigning them yet (as a crash right after inwarding would leave).
+    const commands = api.app.get(CommandPath);
+    await commands.handle(
+      BinAggregate,
+      binStream('S', 'main', 'default'),
+      { type: 'InwardGoods', grnId: 'g-1', purchaseOrderId: poId, sku: 'SKU', quantity: 5, reservedForOrderId: 'o1' },
+      { commandId: 'inward-1', correlationId: 'order-S.o1', causationId: 'test', actor: 'test', occurredAt: new Date().toISOString() },
+    );
+    expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 0, reserved: 5, available: 0 }]);
+
+    const other = await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'SKU', quantity: 5 }] }, 201);
+    expect(other).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ assigned: 0, pending: 5 }], warnings: [{ available: 0 }] });
+    expect(await post('/accounts/S/orders/o2/assign')).toMatchObject({ lines: [{ assigned: 0 }] });
+
+    expect(await post('/accounts/S/orders/o1/assign')).toMatchObject({ status: 'READY', lines: [{ assigned: 5, pending: 0 }] });
+    expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 5, reserved: 0, available: 0 }]);
+  });
+
+  it('creates no second PO, vendor order, GRN or assignment when every saga gets each event twice, or starts again from zero', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+    await api.settle();
+    const counted = (events: RecordedEvent[]) => ({
+      events: events.length,
+      purchaseOrders: ofType(events, 'PurchaseOrderCreated').length,
+      vendorOrders: ofType(events, 'OrderPlaced', 'order-V.').length,
+      grns: ofType(events, 'GoodsReceived').length,
+      inwarded: ofType(events, 'GoodsInwarded').length,
+      binAssignments: ofType(events, 'StockAssigned').length,
+      orderAssignments: ofType(events, 'InventoryAssigned').length,
+    });
+    const before = counted(await api.allEvents());
+    expect(before).toMatchObject({ purchaseOrders: 1, vendorOrders: 1, grns: 1, inwarded: 1, binAssignments: 3, orderAssignments: 3 });
+
+    // Each saga, fed every event of the log twice.
+    const bus = api.app.get(CommandBus);
+    for (const saga of SAGAS) {
+      const processor = new SagaProcessor(saga, bus);
+      for (const event of await api.allEvents()) {
+        await processor.handle(event);
+        await processor.handle(event);
+      }
+    }
+    await api.settle();
+    const afterTwice = counted(await api.allEvents());
+    expect(afterTwice).toEqual({ ...before, events: afterTwice.events });
+    expect(afterTwice.events).toBe(before.events);
+
+    // Every processor restarted from checkpoint zero.
+    const runner = api.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
+    const checkpoints = api.app.get<CheckpointStore>(CHECKPOINT_STORE);
+    const processors = SAGAS.map((saga) => runner.get(saga.name)!.processor);
+    for (const processor of processors) await runner.stop(processor.name);
+    for (const processor of processors) await checkpoints.reset(processor.name);
+    for (const processor of processors) runner.start(processor);
+    await api.settle(300);
+    expect(counted(await api.allEvents())).toEqual(before);
+  });
+
+  it('cancels a PO with nothing received, and its vendor order, when the order is cancelled', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    expect(await post('/accounts/S/orders/o1/cancel')).toMatchObject({ status: 'CANCELLED' });
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({ status: 'CANCELLED' });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'CANCELLED' });
+    expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 2, assigned: 0, reserved: 0, available: 2 }]);
+    expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 10, assigned: 0, available: 10 }]);
+  });
+
+  it('keeps goods already received as free stock in the Default Bin when the order is cancelled', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1', lines: [{ sku: 'SKU', quantity: 1 }] });
+    await api.settle();
+    await post('/accounts/S/orders/o1/cancel');
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({ status: 'PARTIALLY_RECEIVED' });
+    expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 3, assigned: 0, reserved: 0, available: 3 }]);
+    // The rest the vendor hands over still arrives on the PO, as free stock.
+    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h2' });
+    expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 0, reserved: 0, available: 5 }]);
+  });
+});
