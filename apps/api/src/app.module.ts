@@ -7,6 +7,7 @@ import { ApplicationModule } from '@app/application/application.module';
 import { EventStoreModule } from '@app/event-store/nest/event-store.module';
 import { AccountsController } from './controllers/accounts.controller';
 import { AdminController } from './controllers/admin.controller';
+import { EventsController } from './controllers/events.controller';
 import { QueriesController } from './controllers/queries.controller';
 import { ReadModelsModule } from '@app/read-models/nest/read-models.module';
 import { DocsController } from './controllers/docs.controller';
@@ -32,6 +33,7 @@ export class AppModule {
         PurchaseOrdersController,
         QueriesController,
         AdminController,
+        EventsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

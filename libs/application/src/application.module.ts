@@ -11,6 +11,7 @@ import { cancellationSaga, inwardingSaga, purchasingSaga, vendorOrdersSaga } fro
 import { BackordersService } from './services/backorders.service';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
+import { AuditService } from './services/audit.service';
 import { InventoryService } from './services/inventory.service';
 import { OrdersService } from './services/orders.service';
 import { PurchaseOrdersService } from './services/purchase-orders.service';
@@ -24,6 +25,7 @@ export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardin
   providers: [
     { provide: CommandPath, inject: [EVENT_STORE], useFactory: (store: EventStore) => new CommandPath(store) },
     { provide: Flows, inject: [EVENT_STORE], useFactory: (store: EventStore) => new Flows(store) },
+    { provide: AuditService, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AuditService(store) },
     { provide: AccountsService, inject: [CommandPath], useFactory: (c: CommandPath) => new AccountsService(c) },
     {
       provide: InventoryService,
@@ -52,6 +54,6 @@ export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardin
     },
     ...COMMAND_HANDLERS,
   ],
-  exports: [CommandPath, Flows, BackordersService, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
+  exports: [CommandPath, Flows, AuditService, BackordersService, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
 })
 export class ApplicationModule {}

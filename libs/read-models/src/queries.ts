@@ -75,6 +75,14 @@ export class ReadModelQueries {
     return page<PurchaseOrderDocument>(this.store(), COLLECTIONS.purchaseOrders, filter, query.limit, query.after);
   }
 
+  /** The events of one flow, in global order: where each one is in its stream. */
+  async trail(correlationId: string): Promise<{ streamName: string; revision: number; position: string }[]> {
+    const refs = await this.store()
+      .collection<{ _id: string; correlationId: string; streamName: string; revision: number }>(COLLECTIONS.trail)
+      .find({ correlationId }, { sort: { _id: 1 } });
+    return refs.map((ref) => ({ streamName: ref.streamName, revision: ref.revision, position: BigInt(ref._id).toString() }));
+  }
+
   /**
    * Pending quantity per order line, with why it is pending: the reason a saga recorded, else
    * AWAITING_VENDOR when a purchase order covers the SKU. Orders waiting for approval or

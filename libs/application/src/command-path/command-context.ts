@@ -19,6 +19,8 @@ export type EventMetadataV1 = {
   readonly actor: string;
   readonly occurredAt: string;
   readonly commandId: string;
+  /** The schema version of the event's type it was written with (see event-versions.ts). */
+  readonly schemaVersion: number;
 };
 
 /** A context for a step of a command (a sub-command), with its own command id. */

@@ -11,6 +11,7 @@ import {
   RecordedEvent,
 } from '@app/event-store';
 import { nameBasedUuid } from '@app/domain/shared/deterministic-id';
+import { currentVersion, upcast } from '@app/domain/shared/event-versions';
 import { Aggregate } from './aggregate';
 import { CommandContext, EventMetadataV1 } from './command-context';
 import { KeyedMutex } from './keyed-mutex';
@@ -59,12 +60,21 @@ interface CacheEntry {
   position: bigint | undefined;
 }
 
-/** Parses a recorded event into its aggregate's event, or throws InvalidStoredEventError. */
+/**
+ * Parses a recorded event into its aggregate's event in today's shape (upcast from the version it
+ * was written with), or throws InvalidStoredEventError naming the stream and revision.
+ */
 export const parseRecordedEvent = <Event extends { type: string; data: unknown }>(
   aggregate: Pick<Aggregate<unknown, unknown, Event>, 'eventSchema'>,
   recorded: RecordedEvent,
 ): Event => {
-  const parsed = aggregate.eventSchema.safeParse({ type: recorded.type, data: recorded.data });
+  let data: unknown;
+  try {
+    data = upcast(recorded.type, recorded.metadata['schemaVersion'], recorded.data, recorded.id);
+  } catch (error) {
+    throw new InvalidStoredEventError(recorded.streamName, recorded.revision, recorded.type, error instanceof Error ? error.message : String(error));
+  }
+  const parsed = aggregate.eventSchema.safeParse({ type: recorded.type, data });
   if (!parsed.success) {
     throw new InvalidStoredEventError(
       recorded.streamName,
@@ -233,6 +243,7 @@ const toEventToAppend = (
     actor: context.actor,
     occurredAt: context.occurredAt,
     commandId: context.commandId,
+    schemaVersion: currentVersion(event.type),
   };
   return {
     // The same command deciding the same thing at the same revision gets the same ids: a retried

@@ -22,6 +22,8 @@ export const COLLECTIONS = {
   stock: 'stock',
   orders: 'orders',
   purchaseOrders: 'purchase_orders',
+  /** Every event of every flow, by correlation id: the index the trail endpoint reads. */
+  trail: 'trail',
 } as const;
 
 /** The one processor that feeds every read model; its checkpoint is the read side's position. */
@@ -44,6 +46,7 @@ export class ReadModelsProjection {
 
   /** Applies one event to the read models; applying it again changes nothing. */
   async apply(event: RecordedEvent): Promise<void> {
+    await this.indexTrail(event);
     const stream = parseStreamName(event.streamName);
     if (!stream) return;
     switch (stream.category) {
@@ -75,6 +78,19 @@ export class ReadModelsProjection {
         return;
       }
     }
+  }
+
+  /** Indexes the event under its flow; the same event again writes nothing new. */
+  private async indexTrail(event: RecordedEvent): Promise<void> {
+    const correlationId = event.metadata['correlationId'];
+    if (typeof correlationId !== 'string') return;
+    const document = {
+      _id: sequenceOf(event.position),
+      correlationId,
+      streamName: event.streamName,
+      revision: Number(event.revision),
+    };
+    await this.target().collection(COLLECTIONS.trail).replaceOne({ _id: document._id }, document, { upsert: true });
   }
 
   /** Forgets the folded states (a rebuild starts from nothing). */

@@ -1,0 +1,221 @@
+/**
+ * Audit: stream replay, the trail of a backorder across accounts, event versioning, and what
+ * happens to an event that no longer parses.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
+import { ADMIN_TOKEN, ApiHarness } from './support/api-harness';
+
+const AUDIT = join(__dirname, '../../../dist/apps/worker/src/audit.js');
+
+const seller = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
+const vendor = { isB2bNew: true, vendorPanelType: 2 };
+const poId = purchaseOrderIdFor('S', 'o1', 'V');
+const voId = vendorOrderIdFor('S', poId);
+
+describe('audit', () => {
+  let api: ApiHarness;
+  let dir: string;
+  let keys: { S: string; V: string; S2: string };
+
+  const runFlow = async () => {
+    keys = {
+      S: (await api.openAccount('S', 'seller', seller)).apiKey,
+      V: (await api.openAccount('V', 'vendor', vendor)).apiKey,
+      S2: (await api.openAccount('S2', 'seller', seller)).apiKey,
+    };
+    await api.adjust('S', 'SKU', 2);
+    await api.adjust('V', 'SKU', 10);
+    await api.request('PUT', '/accounts/S/products/SKU/vendor', { body: { vendorAccountId: 'V' } });
+    await api.post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'SKU', quantity: 5 }] });
+    await api.settle();
+    await api.post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+    await api.settle();
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-'));
+    api = await ApiHarness.start({ SQLITE_PATH: join(dir, 'events.sqlite') });
+  });
+  afterEach(async () => {
+    await api.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('stream replay', () => {
+    it("answers an order's events in revision order, with position, data and metadata", async () => {
+      await runFlow();
+      const events = await api.request('GET', '/accounts/S/orders/o1/events', { token: keys.S });
+      expect(events.status).toBe(200);
+      expect(events.body.map((e: { revision: number }) => e.revision)).toEqual(events.body.map((_: unknown, i: number) => i));
+      expect(events.body[0]).toMatchObject({
+        revision: 0,
+        position: expect.stringMatching(/^[0-9]+$/),
+        type: 'OrderPlaced',
+        data: { orderId: 'o1', lines: [{ sku: 'SKU', quantity: 5 }] },
+        metadata: { correlationId: 'order-S.o1', causationId: expect.any(String), actor: 'admin', occurredAt: expect.any(String) },
+      });
+      const positions = events.body.map((e: { position: string }) => BigInt(e.position));
+      expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+      expect(events.body.map((e: { type: string }) => e.type)).toEqual(
+        expect.arrayContaining(['PurchaseOrderLinked', 'InventoryAssigned', 'InventoryAssignmentCompleted']),
+      );
+
+      const po = await api.request('GET', `/accounts/S/purchase-orders/${poId}/events`, { token: keys.S });
+      expect(po.body.map((e: { type: string }) => e.type)).toEqual(['PurchaseOrderCreated', 'VendorOrderLinked', 'GoodsReceived']);
+      expect(po.body[0].metadata).toMatchObject({ correlationId: 'order-S.o1', actor: 'processor:purchasing' });
+
+      expect((await api.request('GET', '/accounts/S/orders/nope/events')).status).toBe(404);
+      expect((await api.request('GET', '/accounts/S/orders/o1/events', { token: keys.S2 })).status).toBe(403);
+    });
+
+    it('replays any stream raw for the admin, from a revision', async () => {
+      await runFlow();
+      const all = await api.request('GET', '/admin/streams/order-S.o1/events');
+      const from = await api.request('GET', '/admin/streams/order-S.o1/events?from=2');
+      expect(from.body).toEqual(all.body.slice(2));
+      expect(all.body[0]).toMatchObject({ streamName: 'order-S.o1', revision: 0, type: 'OrderPlaced' });
+      expect((await api.request('GET', '/admin/streams/order-S.o1/events', { token: keys.S })).status).toBe(403);
+      expect((await api.request('GET', '/admin/streams/order-S.o1/events?from=-1')).status).toBe(400);
+    });
+  });
+
+  describe('the trail of a backorder', () => {
+    it('gives the seller every event of the flow across both accounts, in global order, from the index', async () => {
+      await runFlow();
+      let scans = 0;
+      const readAll = api.store.readAll.bind(api.store);
+      api.store.readAll = async (options) => {
+        scans++;
+        return readAll(options);
+      };
+      const trail = await api.request('GET', '/accounts/S/orders/o1/trail', { token: keys.S });
+      api.store.readAll = readAll;
+      expect(scans).toBe(0);
+      expect(trail.status).toBe(200);
+      expect(trail.body.correlationId).toBe('order-S.o1');
+      const events = trail.body.events as { streamName: string; position: string; type: string; metadata: { correlationId: string } }[];
+      const streams = new Set(events.map((e) => e.streamName));
+      expect(streams).toEqual(
+        new Set(['order-S.o1', `po-S.${poId}`, 'bin-S.main.default', `order-V.${voId}`, 'bin-V.main.default']),
+      );
+      expect(events.every((e) => e.metadata.correlationId === 'order-S.o1')).toBe(true);
+      const positions = events.map((e) => BigInt(e.position));
+      expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+      // Everything in the log under that flow, and nothing else.
+      const inLog = (await api.allEvents()).filter((e) => e.metadata['correlationId'] === 'order-S.o1');
+      expect(events.map((e) => e.position)).toEqual(inLog.map((e) => e.position.toString()));
+      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['GoodsReceived', 'GoodsInwarded', 'StockHandedOver', 'OrderHandedOver']));
+    });
+
+    it("shows a vendor its own order's streams and the PO it fulfils, and no other seller anything", async () => {
+      await runFlow();
+      const trail = await api.request('GET', `/accounts/V/orders/${voId}/trail`, { token: keys.V });
+      expect(trail.status).toBe(200);
+      const streams = new Set((trail.body.events as { streamName: string }[]).map((e) => e.streamName));
+      expect(streams).toEqual(new Set([`order-V.${voId}`, 'bin-V.main.default', `po-S.${poId}`]));
+      expect((await api.request('GET', '/accounts/S/orders/o1/trail', { token: keys.V })).status).toBe(403);
+      expect((await api.request('GET', '/accounts/S/orders/o1/trail', { token: keys.S2 })).status).toBe(403);
+      expect((await api.request('GET', '/accounts/S2/orders/o1/trail', { token: keys.S2 })).status).toBe(404);
+    });
+  });
+
+  describe('event versioning', () => {
+    it('reads events written under an older schema version in today\'s shape, through the API and the projections', async () => {
+      await api.openAccount('S', 'seller', { allowOrdersWithoutInventory: true });
+      // Written as the first release wrote them: no schema version, older field names.
+      await api.store.append(
+        'bin-S.main.default',
+        [{ id: randomUUID(), type: 'StockAdjusted', data: { sku: 'OLD', quantity: 4, reason: 'opening stock' }, metadata: { correlationId: 'legacy', causationId: 'legacy', actor: 'import', occurredAt: '2025-01-01T00:00:00.000Z' } }],
+        { expectedRevision: 'no_stream' },
+      );
+      await api.store.append(
+        'order-S.legacy',
+        [{ id: randomUUID(), type: 'OrderPlaced', data: { orderId: 'legacy', accountId: 'S', customer: 'Old Co', lines: [{ sku: 'OLD', qty: 3 }], approvalRequired: true }, metadata: { correlationId: 'order-S.legacy', causationId: 'import', actor: 'import', occurredAt: '2025-01-01T00:00:00.000Z', schemaVersion: 1 } }],
+        { expectedRevision: 'no_stream' },
+      );
+      const head = String(await api.settle());
+
+      const events = await api.request('GET', '/accounts/S/orders/legacy/events');
+      expect(events.body[0].data).toEqual({
+        orderId: 'legacy',
+        accountId: 'S',
+        customer: 'Old Co',
+        lines: [{ sku: 'OLD', quantity: 3 }],
+        awaitingApproval: true,
+        requestHash: expect.stringMatching(/^v1-/),
+      });
+      const raw = await api.request('GET', '/admin/streams/order-S.legacy/events');
+      expect(raw.body[0].data.lines).toEqual([{ sku: 'OLD', qty: 3 }]);
+
+      const order = await api.request('GET', '/accounts/S/orders/legacy', { headers: { 'x-consistent-with': head } });
+      expect(order.body).toMatchObject({ status: 'UNAPPROVED', customer: 'Old Co', lines: [{ sku: 'OLD', quantity: 3, assigned: 0, pending: 3 }] });
+      expect((await api.request('GET', '/accounts/S/inventory?sku=OLD', { headers: { 'x-consistent-with': head } })).body).toMatchObject([{ onHand: 4 }]);
+
+      // And the write side decides on them: approving assigns the old stock to the old order.
+      const approved = await api.post('/accounts/S/orders/legacy/approve');
+      expect(approved.body).toMatchObject({ status: 'READY', lines: [{ assigned: 3 }] });
+      // New events are written with today's version of their type.
+      await api.post('/accounts/S/orders', { orderId: 'new', lines: [{ sku: 'OLD', quantity: 1 }] });
+      const fresh = await api.request('GET', '/admin/streams/order-S.new/events');
+      expect(fresh.body[0]).toMatchObject({ type: 'OrderPlaced', metadata: { schemaVersion: 2 }, data: { lines: [{ sku: 'OLD', quantity: 1 }] } });
+      expect((await api.request('GET', '/admin/streams/order-S.legacy/events')).body[1]).toMatchObject({ type: 'OrderApproved', metadata: { schemaVersion: 1 } });
+    });
+  });
+
+  describe('an event that no longer parses', () => {
+    it('stops the processors with an error naming the stream and revision, and the audit tool finds it', async () => {
+      await runFlow();
+      await api.store.append(
+        'order-S.o1',
+        [{ id: randomUUID(), type: 'OrderApproved', data: { approvedBy: 42 }, metadata: { correlationId: 'order-S.o1', schemaVersion: 7 } }],
+        { expectedRevision: 'any' },
+      );
+      const [broken] = (await api.allEvents()).slice(-1);
+      const deadline = Date.now() + 15000;
+      let health = await api.request('GET', '/health', { token: null });
+      while (health.status === 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await api.request('GET', '/health', { token: null });
+      }
+      expect(health.status).toBe(503);
+      const failed = (health.body.projectionLag.processors as { name: string; state: string; error?: string }[]).filter((p) => p.state === 'failed');
+      expect(failed.map((p) => p.name)).toEqual(expect.arrayContaining(['read-models', 'fulfilment']));
+      for (const processor of failed) expect(processor.error).toMatch(new RegExp(`"order-S\\.o1" revision ${broken!.revision}`));
+      // Never skipped: the read models stay before it.
+      expect(BigInt(health.body.projectionLag.processors.find((p: { name: string }) => p.name === 'read-models').checkpoint)).toBeLessThan(broken!.position);
+
+      const env = { PATH: process.env['PATH'] ?? '', SQLITE_PATH: join(dir, 'events.sqlite'), ADMIN_TOKEN };
+      let verify: { status: number; stdout: string } | undefined;
+      try {
+        execFileSync(process.execPath, [AUDIT, 'verify', '--all'], { env, encoding: 'utf8', stdio: 'pipe' });
+      } catch (error) {
+        verify = error as { status: number; stdout: string };
+      }
+      expect(verify?.status).toBe(1);
+      const results = verify!.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const bad = results.filter((r) => r.ok === false);
+      expect(bad).toEqual([
+        { streamName: 'order-S.o1', events: Number(broken!.revision) + 1, ok: false, problems: [{ revision: Number(broken!.revision), problem: expect.stringMatching(/OrderApproved .* no schema version 7/) }] },
+      ]);
+      expect(results[results.length - 1]).toEqual({ verified: results.length - 1, failed: 1 });
+    }, 30000);
+
+    it('prints a stream and a flow as JSON lines from the configured store', async () => {
+      await runFlow();
+      const env = { PATH: process.env['PATH'] ?? '', SQLITE_PATH: join(dir, 'events.sqlite'), ADMIN_TOKEN };
+      const stream = execFileSync(process.execPath, [AUDIT, 'stream', 'order-S.o1'], { env, encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+      expect(stream.map((e) => e.revision)).toEqual(stream.map((_, i) => i));
+      expect(stream[0]).toMatchObject({ streamName: 'order-S.o1', type: 'OrderPlaced' });
+      const trail = execFileSync(process.execPath, [AUDIT, 'trail', 'order-S.o1'], { env, encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+      const viaApi = await api.request('GET', '/accounts/S/orders/o1/trail');
+      expect(trail.map((e) => e.position)).toEqual(viaApi.body.events.map((e: { position: string }) => e.position));
+      const verify = execFileSync(process.execPath, [AUDIT, 'verify', 'order-S.o1'], { env, encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+      expect(verify[0]).toEqual({ streamName: 'order-S.o1', events: stream.length, ok: true, problems: [] });
+    });
+  });
+});
