@@ -2,3 +2,4 @@ export * from './event-store.port';
 export * from './checkpoints/checkpoint-store.port';
 export * from './processors/processor-runner';
 export * from './fault-injection';
+export * from './generational-cache';

@@ -1,6 +1,6 @@
 /** The queries the GET endpoints answer, over the read store. */
 import { ReadStore } from './store/read-store.port';
-import { COLLECTIONS } from './projections/read-models.projection';
+import { COLLECTIONS, TrailDocument } from './projections/read-models.projection';
 import { AccountDocument, OrderDocument, PurchaseOrderDocument, StockDocument } from './projections/views';
 
 export interface Page<T> {
@@ -76,11 +76,9 @@ export class ReadModelQueries {
   }
 
   /** The events of one flow, in global order: where each one is in its stream. */
-  async trail(correlationId: string): Promise<{ streamName: string; revision: number; position: string }[]> {
-    const refs = await this.store()
-      .collection<{ _id: string; correlationId: string; streamName: string; revision: number }>(COLLECTIONS.trail)
-      .find({ correlationId }, { sort: { _id: 1 } });
-    return refs.map((ref) => ({ streamName: ref.streamName, revision: ref.revision, position: BigInt(ref._id).toString() }));
+  async trail(correlationId: string): Promise<readonly { streamName: string; revision: number; position: string }[]> {
+    const found = await this.store().collection<TrailDocument>(COLLECTIONS.trail).findOne({ _id: correlationId });
+    return found?.events ?? [];
   }
 
   /**

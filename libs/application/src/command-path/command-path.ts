@@ -7,6 +7,7 @@ import {
   ConcurrencyConflictError,
   EventStore,
   EventToAppend,
+  GenerationalCache,
   NO_STREAM,
   RecordedEvent,
 } from '@app/event-store';
@@ -95,16 +96,15 @@ export interface CommandPathOptions {
 
 export class CommandPath {
   private readonly mutex = new KeyedMutex();
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: GenerationalCache<string, CacheEntry>;
   private readonly maxAttempts: number;
-  private readonly cacheSize: number;
 
   constructor(
     private readonly store: EventStore,
     options: CommandPathOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 25;
-    this.cacheSize = options.cacheSize ?? 50_000;
+    this.cache = new GenerationalCache(options.cacheSize ?? 50_000);
   }
 
   /** The aggregate's current state: the cached fold plus whatever was appended since. */
@@ -221,12 +221,7 @@ export class CommandPath {
   }
 
   private remember(streamName: string, entry: CacheEntry): void {
-    this.cache.delete(streamName);
     this.cache.set(streamName, entry);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
   }
 }
 

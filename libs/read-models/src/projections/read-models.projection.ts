@@ -12,8 +12,8 @@ import { Aggregate } from '@app/application/command-path/aggregate';
 import { parseRecordedEvent } from '@app/application/command-path/command-path';
 import { accountExists } from '@app/domain/account/account.decider';
 import { BinEvent } from '@app/domain/bin/bin.events';
-import { parseStreamName } from '@app/domain/shared/streams';
-import { EventStore, RecordedEvent } from '@app/event-store';
+import { parseStreamName, STREAM_PREFIXES } from '@app/domain/shared/streams';
+import { EventStore, GenerationalCache, RecordedEvent } from '@app/event-store';
 import { Document, ReadStore } from '../store/read-store.port';
 import { accountDocument, orderDocument, purchaseOrderDocument, sequenceOf, stockDocument } from './views';
 
@@ -29,20 +29,30 @@ export const COLLECTIONS = {
 /** The one processor that feeds every read model; its checkpoint is the read side's position. */
 export const READ_MODELS_PROCESSOR = 'read-models';
 
+/** The trail index: the events of one flow, in global order. */
+export type TrailDocument = {
+  readonly _id: string;
+  /** Sequence (fixed-width position) of the last event indexed. */
+  readonly last: string;
+  readonly events: readonly { readonly streamName: string; readonly revision: number; readonly position: string }[];
+};
+
 interface Folded {
   state: unknown;
   revision: bigint;
 }
 
 export class ReadModelsProjection {
-  private readonly folds = new Map<string, Folded>();
+  private readonly folds: GenerationalCache<string, Folded>;
 
   constructor(
     private readonly events: EventStore,
     /** A function, not a store: a rebuild projects into a new store while the old one serves reads. */
     private readonly target: () => ReadStore,
-    private readonly options: { readonly cacheSize?: number } = {},
-  ) {}
+    options: { readonly cacheSize?: number } = {},
+  ) {
+    this.folds = new GenerationalCache(options.cacheSize ?? 40_000);
+  }
 
   /** Applies one event to the read models; applying it again changes nothing. */
   async apply(event: RecordedEvent): Promise<void> {
@@ -80,17 +90,24 @@ export class ReadModelsProjection {
     }
   }
 
-  /** Indexes the event under its flow; the same event again writes nothing new. */
+  /**
+   * Indexes the event under its flow: one document per flow, listing where each of its events is.
+   * Only order flows are indexed (the trail is an order's); an event at or before the last one
+   * indexed changes nothing.
+   */
   private async indexTrail(event: RecordedEvent): Promise<void> {
     const correlationId = event.metadata['correlationId'];
-    if (typeof correlationId !== 'string') return;
-    const document = {
-      _id: sequenceOf(event.position),
-      correlationId,
-      streamName: event.streamName,
-      revision: Number(event.revision),
+    if (typeof correlationId !== 'string' || !correlationId.startsWith(STREAM_PREFIXES.order)) return;
+    const collection = this.target().collection<TrailDocument>(COLLECTIONS.trail);
+    const stored = await collection.findOne({ _id: correlationId });
+    const sequence = sequenceOf(event.position);
+    if (stored && stored.last >= sequence) return;
+    const document: TrailDocument = {
+      _id: correlationId,
+      last: sequence,
+      events: [...(stored?.events ?? []), { streamName: event.streamName, revision: Number(event.revision), position: event.position.toString() }],
     };
-    await this.target().collection(COLLECTIONS.trail).replaceOne({ _id: document._id }, document, { upsert: true });
+    await collection.replaceOne(stored ? { _id: correlationId, last: stored.last } : { _id: correlationId }, document, { upsert: !stored });
   }
 
   /** Forgets the folded states (a rebuild starts from nothing). */
@@ -136,12 +153,7 @@ export class ReadModelsProjection {
     }
     folded.state = aggregate.decider.evolve(folded.state as State, parseRecordedEvent(aggregate, event));
     folded.revision = event.revision;
-    this.folds.delete(event.streamName);
     this.folds.set(event.streamName, folded);
-    if (this.folds.size > (this.options.cacheSize ?? 20_000)) {
-      const oldest = this.folds.keys().next().value;
-      if (oldest !== undefined) this.folds.delete(oldest);
-    }
     return folded.state as State;
   }
 }
