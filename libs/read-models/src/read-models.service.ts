@@ -112,11 +112,9 @@ export class ReadModelsService {
       for (;;) {
         const batch = await this.events.readAll({ ...(last === undefined ? {} : { after: last }), maxCount: 2000 });
         if (batch.length === 0) break;
-        for (const event of batch) {
-          await this.projection.apply(event);
-          last = event.position;
-          count++;
-        }
+        await this.projection.applyBatch(batch);
+        last = batch[batch.length - 1]!.position;
+        count += batch.length;
       }
     } finally {
       this.target = undefined;

@@ -32,10 +32,19 @@ export const READ_MODELS_PROCESSOR = 'read-models';
 /** The trail index: the events of one flow, in global order. */
 export type TrailDocument = {
   readonly _id: string;
-  /** Sequence (fixed-width position) of the last event indexed. */
+  /** Position (decimal) of the last event indexed. */
   readonly last: string;
   readonly events: readonly { readonly streamName: string; readonly revision: number; readonly position: string }[];
 };
+
+/** A document an applied batch changes, built once when the batch is written. */
+interface Touched {
+  readonly collection: string;
+  readonly build: (sequence: string) => Document & { _revision: number };
+  /** The position of the stream's first event, when the batch holds it. */
+  readonly sequence?: string | undefined;
+  readonly sequenceOf?: () => Promise<string>;
+}
 
 interface Folded {
   state: unknown;
@@ -56,56 +65,96 @@ export class ReadModelsProjection {
 
   /** Applies one event to the read models; applying it again changes nothing. */
   async apply(event: RecordedEvent): Promise<void> {
-    await this.indexTrail(event);
+    await this.applyBatch([event]);
+  }
+
+  /**
+   * Applies events in log order. Each document they touch is built and written once, from the
+   * state after the last of them (a rebuild applies thousands at a time); applying any of them
+   * again changes nothing.
+   */
+  async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    const touched = new Map<string, Touched>();
+    const flows = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const correlationId = event.metadata['correlationId'];
+      if (typeof correlationId === 'string' && correlationId.startsWith(STREAM_PREFIXES.order)) {
+        const flow = flows.get(correlationId);
+        if (flow) flow.push(event);
+        else flows.set(correlationId, [event]);
+      }
+      await this.touch(event, touched);
+    }
+    for (const [correlationId, refs] of flows) await this.indexTrail(correlationId, refs);
+    for (const document of touched.values()) {
+      const sequence = document.sequence ?? (document.sequenceOf ? await document.sequenceOf() : undefined);
+      await this.write(document.collection, document.build(sequence ?? ''));
+    }
+  }
+
+  /** Folds the event into its stream's state and notes which document it changes. */
+  private async touch(event: RecordedEvent, touched: Map<string, Touched>): Promise<void> {
     const stream = parseStreamName(event.streamName);
     if (!stream) return;
+    const revision = Number(event.revision);
+    const note = (collection: string, id: string, entry: Omit<Touched, 'collection'>) => {
+      const key = `${collection}\u0000${id}`;
+      const earlier = touched.get(key);
+      touched.set(key, { collection, ...entry, sequence: entry.sequence ?? earlier?.sequence });
+    };
     switch (stream.category) {
       case 'account': {
         const state = await this.fold(AccountAggregate, event);
-        if (!accountExists(state)) return;
-        await this.write(COLLECTIONS.accounts, accountDocument(state, Number(event.revision)));
+        if (accountExists(state)) note(COLLECTIONS.accounts, stream.accountId, { build: () => accountDocument(state, revision) });
         return;
       }
       case 'bin': {
         const state = await this.fold(BinAggregate, event);
         const sku = (event.data as BinEvent['data']).sku;
-        await this.write(COLLECTIONS.stock, stockDocument(state, stream, sku, Number(event.revision)));
+        note(COLLECTIONS.stock, `${event.streamName}.${sku}`, { build: () => stockDocument(state, stream, sku, revision) });
         return;
       }
       case 'order': {
         const state = await this.fold(OrderAggregate, event);
         const id = `${stream.accountId}.${stream.orderId}`;
-        const sequence = event.revision === 0n ? sequenceOf(event.position) : await this.sequenceOf(COLLECTIONS.orders, id, event);
-        await this.write(COLLECTIONS.orders, orderDocument(state, Number(event.revision), sequence));
+        note(COLLECTIONS.orders, id, {
+          build: (sequence) => orderDocument(state, revision, sequence),
+          ...(event.revision === 0n ? { sequence: sequenceOf(event.position) } : {}),
+          sequenceOf: () => this.sequenceOf(COLLECTIONS.orders, id, event),
+        });
         return;
       }
       case 'po': {
         const state = await this.fold(PurchaseOrderAggregate, event);
         const id = `${stream.accountId}.${stream.purchaseOrderId}`;
-        const sequence =
-          event.revision === 0n ? sequenceOf(event.position) : await this.sequenceOf(COLLECTIONS.purchaseOrders, id, event);
-        await this.write(COLLECTIONS.purchaseOrders, purchaseOrderDocument(state, Number(event.revision), sequence));
+        note(COLLECTIONS.purchaseOrders, id, {
+          build: (sequence) => purchaseOrderDocument(state, revision, sequence),
+          ...(event.revision === 0n ? { sequence: sequenceOf(event.position) } : {}),
+          sequenceOf: () => this.sequenceOf(COLLECTIONS.purchaseOrders, id, event),
+        });
         return;
       }
     }
   }
 
   /**
-   * Indexes the event under its flow: one document per flow, listing where each of its events is.
-   * Only order flows are indexed (the trail is an order's); an event at or before the last one
-   * indexed changes nothing.
+   * Indexes events under their flow: one document per flow, listing where each of its events is.
+   * Only order flows are indexed (the trail is an order's); events at or before the last one
+   * indexed change nothing.
    */
-  private async indexTrail(event: RecordedEvent): Promise<void> {
-    const correlationId = event.metadata['correlationId'];
-    if (typeof correlationId !== 'string' || !correlationId.startsWith(STREAM_PREFIXES.order)) return;
+  private async indexTrail(correlationId: string, events: readonly RecordedEvent[]): Promise<void> {
     const collection = this.target().collection<TrailDocument>(COLLECTIONS.trail);
     const stored = await collection.findOne({ _id: correlationId });
-    const sequence = sequenceOf(event.position);
-    if (stored && stored.last >= sequence) return;
+    const last = stored === undefined ? -1n : BigInt(stored.last);
+    const fresh = events.filter((event) => event.position > last);
+    if (fresh.length === 0) return;
     const document: TrailDocument = {
       _id: correlationId,
-      last: sequence,
-      events: [...(stored?.events ?? []), { streamName: event.streamName, revision: Number(event.revision), position: event.position.toString() }],
+      last: fresh[fresh.length - 1]!.position.toString(),
+      events: [
+        ...(stored?.events ?? []),
+        ...fresh.map((event) => ({ streamName: event.streamName, revision: Number(event.revision), position: event.position.toString() })),
+      ],
     };
     await collection.replaceOne(stored ? { _id: correlationId, last: stored.last } : { _id: correlationId }, document, { upsert: !stored });
   }
