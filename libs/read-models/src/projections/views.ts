@@ -66,14 +66,7 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     ...(placed.customer === undefined ? {} : { customer: placed.customer }),
     ...(placed.source === undefined ? {} : { source: { ...placed.source } }),
     lines,
-    inventoryDetails: assignmentsOf(state).map(({ sku, locationId, binId, quantity, source, grnId }) => ({
-      sku,
-      locationId,
-      binId,
-      quantity,
-      source,
-      ...(grnId === undefined ? {} : { grnId }),
-    })),
+    inventoryDetails: assignmentsOf(state).map(({ assignmentId: _assignmentId, ...detail }) => detail),
     purchaseOrders: purchaseOrdersOf(state).map(({ purchaseOrderId, vendorAccountId }) => ({ purchaseOrderId, vendorAccountId })),
     /** Which SKUs each purchase order buys, for the backorder report. */
     _purchaseOrderSkus: purchaseOrdersOf(state).map(({ purchaseOrderId, lines }) => ({ purchaseOrderId, skus: lines.map((l) => l.sku) })),
