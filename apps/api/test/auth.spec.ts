@@ -61,6 +61,8 @@ describe('auth', () => {
   afterAll(() => api.stop());
 
   const expectAuthProblem = async (status: 401 | 403, send: () => Promise<Answer>) => {
+    // Whatever the sagas still had to do is done first: only this request may change the count.
+    await api.settle(50);
     const before = await api.eventCount();
     const answer = await send();
     expect({ status: answer.status, body: answer.body }).toMatchObject({ status, body: { status } });

@@ -40,6 +40,8 @@ describe('command endpoints', () => {
    * with the events appended meanwhile.
    */
   const send = async <T = any>(method: string, url: string, body?: unknown, token?: string): Promise<Sent<T>> => {
+    // What the sagas still had to do for earlier commands is done first: only this one writes now.
+    await api.settle(50);
     const head = await headPosition();
     const answer = await api.request<T>(method, url, { ...(body === undefined ? {} : { body }), ...(token === undefined ? {} : { token }) });
     const all = await api.allEvents();

@@ -75,10 +75,13 @@ export class ReadModelQueries {
     return page<PurchaseOrderDocument>(this.store(), COLLECTIONS.purchaseOrders, filter, query.limit, query.after);
   }
 
-  /** The events of one flow, in global order: where each one is in its stream. */
-  async trail(correlationId: string): Promise<readonly { streamName: string; revision: number; position: string }[]> {
+  /** The events of one flow, in global order: where each one is in its stream (`@` is in no id). */
+  async trail(correlationId: string): Promise<{ streamName: string; revision: number }[]> {
     const found = await this.store().collection<TrailDocument>(COLLECTIONS.trail).findOne({ _id: correlationId });
-    return found?.events ?? [];
+    return (found?.events ?? []).map((ref) => {
+      const at = ref.lastIndexOf('@');
+      return { streamName: ref.slice(0, at), revision: Number(ref.slice(at + 1)) };
+    });
   }
 
   /**

@@ -62,6 +62,8 @@ export class SqliteEventStore implements EventStore {
   private readonly batchSize: number;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private closed = false;
+  /** The events this process appended last, as recorded: the live tail every subscription reads. */
+  private readonly recent = new RecentEvents(4096);
 
   private readonly lastRevision;
   private readonly eventById;
@@ -109,7 +111,9 @@ export class SqliteEventStore implements EventStore {
     options: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
-    const result = this.appendTransaction.immediate(streamName, events, options.expectedRevision);
+    const { result, rows } = this.appendTransaction.immediate(streamName, events, options.expectedRevision);
+    // Committed: subscriptions of this process read these from memory, parsed once for all of them.
+    if (rows) this.recent.add(rows.map(toRecorded));
     this.appended.notify();
     return result;
   }
@@ -118,32 +122,28 @@ export class SqliteEventStore implements EventStore {
     streamName: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
-  ): AppendResult {
+  ): { result: AppendResult; rows?: EventRow[] } {
     const current = this.lastRevision.get(streamName)?.revision;
     const actual = current ?? NO_STREAM;
 
     const earlier = this.eventById.get(events[0]!.id);
-    if (earlier) return this.repeatedAppend(streamName, events, expected, earlier, actual);
+    if (earlier) return { result: this.repeatedAppend(streamName, events, expected, earlier, actual) };
 
     if (!revisionMatches(expected, actual)) throw new ConcurrencyConflictError(streamName, expected, actual);
 
     const now = Date.now();
     let revision = current === undefined ? 0n : current + 1n;
     let position = 0n;
+    const rows: EventRow[] = [];
     for (const event of events) {
-      const info = this.insert.run(
-        streamName,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data ?? null),
-        JSON.stringify(event.metadata ?? {}),
-        now,
-      );
+      const data = JSON.stringify(event.data ?? null);
+      const metadata = JSON.stringify(event.metadata ?? {});
+      const info = this.insert.run(streamName, revision, event.id, event.type, data, metadata, now);
       position = BigInt(info.lastInsertRowid);
+      rows.push({ position, stream_name: streamName, revision, event_id: event.id, type: event.type, data, metadata, recorded_at: now });
       revision += 1n;
     }
-    return { nextExpectedRevision: revision - 1n, position };
+    return { result: { nextExpectedRevision: revision - 1n, position }, rows };
   }
 
   /**
@@ -180,8 +180,10 @@ export class SqliteEventStore implements EventStore {
     return this.readAllSync(options.after, options.maxCount ?? this.batchSize);
   }
 
-  /** @internal used by subscriptions */
+  /** @internal used by subscriptions: the live tail from memory when this process wrote it. */
   readAllSync(after: bigint | undefined, maxCount: number): RecordedEvent[] {
+    const fromMemory = after === undefined ? undefined : this.recent.after(after, maxCount);
+    if (fromMemory) return fromMemory;
     return this.allRead.all(after ?? -1n, maxCount).map(toRecorded);
   }
 
@@ -253,6 +255,8 @@ class SqliteSubscription implements EventSubscription {
         after = event.position;
         if (matchesFilter(event.streamName, this.options.filter)) yield event;
       }
+      // Catching up runs in microtasks; let the process answer I/O between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -260,5 +264,38 @@ class SqliteSubscription implements EventSubscription {
     this.closed = true;
     this.onClose();
     this.appended.notify();
+  }
+}
+
+/**
+ * The last events appended by this process, in position order. SQLite positions are contiguous
+ * (row ids allocated in the committing transaction), so a read after position P is served from here
+ * only when P + 1 is held and the run from it has no gap (another process's appends make one).
+ */
+class RecentEvents {
+  private events: RecordedEvent[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  add(events: readonly RecordedEvent[]): void {
+    this.events.push(...events);
+    if (this.events.length > this.capacity * 2) this.events = this.events.slice(-this.capacity);
+  }
+
+  after(position: bigint, maxCount: number): RecordedEvent[] | undefined {
+    const events = this.events;
+    if (events.length === 0) return undefined;
+    const first = events[0]!.position;
+    const start = Number(position + 1n - first);
+    if (start < 0 || start >= events.length || events[start]!.position !== position + 1n) return undefined;
+    const found: RecordedEvent[] = [];
+    let expected = position + 1n;
+    for (let i = start; i < events.length && found.length < maxCount; i++) {
+      const event = events[i]!;
+      if (event.position !== expected) break;
+      found.push(event);
+      expected++;
+    }
+    return found;
   }
 }

@@ -34,7 +34,8 @@ export type TrailDocument = {
   readonly _id: string;
   /** Position (decimal) of the last event indexed. */
   readonly last: string;
-  readonly events: readonly { readonly streamName: string; readonly revision: number; readonly position: string }[];
+  /** `<stream>@<revision>` of each event, in global order: one short string each, the index stays small. */
+  readonly events: readonly string[];
 };
 
 /** A document an applied batch changes, built once when the batch is written. */
@@ -60,7 +61,7 @@ export class ReadModelsProjection {
     private readonly target: () => ReadStore,
     options: { readonly cacheSize?: number } = {},
   ) {
-    this.folds = new GenerationalCache(options.cacheSize ?? 40_000);
+    this.folds = new GenerationalCache(options.cacheSize ?? 10_000);
   }
 
   /** Applies one event to the read models; applying it again changes nothing. */
@@ -153,7 +154,7 @@ export class ReadModelsProjection {
       last: fresh[fresh.length - 1]!.position.toString(),
       events: [
         ...(stored?.events ?? []),
-        ...fresh.map((event) => ({ streamName: event.streamName, revision: Number(event.revision), position: event.position.toString() })),
+        ...fresh.map((event) => `${event.streamName}@${event.revision}`),
       ],
     };
     await collection.replaceOne(stored ? { _id: correlationId, last: stored.last } : { _id: correlationId }, document, { upsert: !stored });
