@@ -257,8 +257,8 @@ const describeRun = (label: string, run: LoadRun) =>
 // ---------------------------------------------------------------------------------------------
 // Phase 1: order creation against the bare route
 
-const bareRoute = async (): Promise<LoadRun> => {
-  const bare = await Child.start({ entry: BARE_ENTRY, label: 'bare server', env: {} });
+const bareRoute = async (adapter: 'fastify' | 'express' = 'fastify'): Promise<LoadRun> => {
+  const bare = await Child.start({ entry: BARE_ENTRY, label: `bare server (${adapter})`, env: { BARE_ADAPTER: adapter } });
   try {
     await loadOrders(bare.port, { prefix: 'warm', seconds: WARMUP_SECONDS, connections: CONNECTIONS, bare: true });
     await checkQuiet('the bare route');
@@ -634,8 +634,11 @@ async function main(): Promise<void> {
 
     if (PHASES.has('order')) {
       console.log(`\n1. Order creation with stock available (${CONNECTIONS} connections, ${ORDER_SECONDS} s after a ${WARMUP_SECONDS} s warm-up)`);
-      const bare = await bareRoute();
+      const bare = await bareRoute('fastify');
       console.log(describeRun('bare Nest route (Fastify)', bare));
+      // The adapter is chosen by this measurement (README): the same route on Express.
+      const bareExpress = await bareRoute('express');
+      console.log(describeRun('bare Nest route (Express)', bareExpress));
       const orders = await orderCreation('full');
       console.log(describeRun('POST /orders, durability full', orders));
       console.log(`    processors reached the head ${orders.lagAfterMs.toFixed(0)} ms after the load ended`);
@@ -649,6 +652,8 @@ async function main(): Promise<void> {
         orderCreateRatio: round(ratio, 3),
         bareP50Ms: round(bare.p50Ms, 2),
         bareP99Ms: round(bare.p99Ms, 2),
+        bareExpressReqPerSec: Math.round(bareExpress.reqPerSec),
+        bareExpressP99Ms: round(bareExpress.p99Ms, 2),
       });
     }
     if (PHASES.has('normal')) {
