@@ -44,17 +44,22 @@ export class HealthController {
       }
     }
 
-    // Lag in positions behind the head of the log (events behind, on SQLite).
+    // Lag in positions behind the head of the log (events behind, on SQLite). Only the read-model
+    // projection reads every event; a saga's checkpoint stays on the last event its filter passes,
+    // so head minus its checkpoint would count other streams' events: sagas show their checkpoint.
     const readModelStatus = this.readModels.status();
-    const statuses = [...this.runner.statuses(), ...(readModelStatus ? [readModelStatus] : [])];
-    const processors = statuses.map((p) => ({
+    const lagOf = (checkpoint: bigint | undefined) => (head === undefined ? '0' : positionToString(head - (checkpoint ?? 0n)));
+    const processors = [
+      ...(readModelStatus ? [{ ...readModelStatus, lag: lagOf(readModelStatus.checkpoint) }] : []),
+      ...this.runner.statuses(),
+    ].map((p) => ({
       name: p.name,
       state: p.state,
       checkpoint: p.checkpoint === undefined ? null : positionToString(p.checkpoint),
-      lag: head === undefined ? '0' : positionToString(head - (p.checkpoint ?? 0n)),
+      ...('lag' in p ? { lag: p.lag } : {}),
       ...(p.error ? { error: p.error } : {}),
     }));
-    const maxLag = processors.reduce((max, p) => (BigInt(p.lag) > max ? BigInt(p.lag) : max), 0n);
+    const maxLag = readModelStatus ? lagOf(readModelStatus.checkpoint) : '0';
 
     const healthy =
       eventStore.status === 'up' && readStore.status === 'up' && processors.every((p) => p.state !== 'failed');
@@ -63,7 +68,7 @@ export class HealthController {
       status: healthy ? 'ok' : 'degraded',
       eventStore,
       readStore,
-      projectionLag: { max: positionToString(maxLag), processors },
+      projectionLag: { max: maxLag, processors },
     };
   }
 }
