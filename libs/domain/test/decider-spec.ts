@@ -37,7 +37,8 @@ export const DeciderSpecification = {
         };
         const decided = (): Event[] => {
           const events = run();
-          if (eventSchema !== undefined) for (const event of events) eventSchema.parse(event);
+          // What is decided must be storable as it is: its schema parses it to the same event.
+          if (eventSchema !== undefined) for (const event of events) expect(eventSchema.parse(event)).toStrictEqual(event);
           return events;
         };
         return {
