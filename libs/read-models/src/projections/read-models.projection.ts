@@ -14,7 +14,7 @@ import { accountExists } from '@app/domain/account/account.decider';
 import { BinEvent } from '@app/domain/bin/bin.events';
 import { parseStreamName, STREAM_PREFIXES } from '@app/domain/shared/streams';
 import { EventStore, GenerationalCache, RecordedEvent } from '@app/event-store';
-import { Document, ReadStore } from '../store/read-store.port';
+import { Document, ReadStore, synchronousAccessOf } from '../store/read-store.port';
 import { accountDocument, orderDocument, purchaseOrderDocument, sequenceOf, stockDocument } from './views';
 
 export const COLLECTIONS = {
@@ -61,7 +61,7 @@ export class ReadModelsProjection {
     private readonly target: () => ReadStore,
     options: { readonly cacheSize?: number } = {},
   ) {
-    this.folds = new GenerationalCache(options.cacheSize ?? 10_000);
+    this.folds = new GenerationalCache(options.cacheSize ?? 30_000);
   }
 
   /** Applies one event to the read models; applying it again changes nothing. */
@@ -168,6 +168,13 @@ export class ReadModelsProjection {
   /** Writes the document if it is newer than the one stored: a compare-and-set on `_revision`. */
   private async write(collectionName: string, document: Document & { _revision: number }): Promise<void> {
     const collection = this.target().collection(collectionName);
+    const direct = synchronousAccessOf(collection);
+    if (direct) {
+      // The same compare-and-set, without awaiting: nothing else writes between the read and the put.
+      const storedRevision = direct.peek(document._id)?.['_revision'];
+      if (typeof storedRevision !== 'number' || storedRevision < document._revision) direct.put(document);
+      return;
+    }
     const stored = await collection.findOne({ _id: document._id });
     const storedRevision = stored?.['_revision'];
     if (typeof storedRevision === 'number' && storedRevision >= document._revision) return;

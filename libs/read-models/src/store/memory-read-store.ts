@@ -12,7 +12,7 @@
  * and a copy per read and per write would cost more than the rest of the call.
  */
 import { Query } from 'mingo';
-import { Document, Filter, FindOptions, ReadCollection, ReadStore } from './read-store.port';
+import { Document, Filter, FindOptions, ReadCollection, ReadStore, SynchronousAccess } from './read-store.port';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -90,9 +90,17 @@ const hasSortKeys = (sort: FindOptions['sort']): sort is NonNullable<FindOptions
 const replacementError = (id: string, document: Document): Error =>
   new Error(`A replacement keeps the _id of the document it replaces: "${id}" cannot become "${document._id}"`);
 
-class MemoryReadCollection implements ReadCollection<Document> {
+class MemoryReadCollection implements ReadCollection<Document>, SynchronousAccess<Document> {
   /** Insertion order, like a fresh MongoDB collection scanned in natural order; a replace keeps its place. */
   readonly documents = new Map<string, Document>();
+
+  peek(id: string): Document | undefined {
+    return this.documents.get(id);
+  }
+
+  put(document: Document): void {
+    this.documents.set(document._id, document);
+  }
 
   async findOne(filter: Filter): Promise<Document | undefined> {
     const id = idOf(filter);
