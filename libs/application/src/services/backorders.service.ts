@@ -7,11 +7,10 @@
 import { mappedVendor, settingsOf } from '@app/domain/account/account.decider';
 import { DomainError } from '@app/domain/shared/decider';
 import { derivedId } from '@app/domain/shared/deterministic-id';
-import { OrderLine } from '@app/domain/shared/ids';
 import { vendorReceivesAutoOrders } from '@app/domain/shared/settings';
 import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import { orderLines, orderStatus, OrderState } from '@app/domain/order/order.decider';
-import { PendingReason } from '@app/domain/order/order.events';
+import { planPurchase } from '@app/domain/order/backorder-policy';
 import { purchaseOrderStatus } from '@app/domain/purchase-order/purchase-order.decider';
 import { crashPoint } from '@app/event-store';
 import { OrderAggregate, PurchaseOrderAggregate } from '../aggregates';
@@ -58,18 +57,12 @@ export class BackordersService {
 
     const account = await this.accounts.get(accountId);
     const chain = chainOf(order);
-    const reasons: { sku: string; reason: PendingReason }[] = [];
-    const byVendor = new Map<string, OrderLine[]>();
-    for (const line of pending) {
-      const vendorAccountId = mappedVendor(account, line.sku);
-      if (!settingsOf(account).autoPoVendorLevel) reasons.push({ sku: line.sku, reason: 'AUTO_PO_DISABLED' });
-      else if (vendorAccountId === undefined) reasons.push({ sku: line.sku, reason: 'SKU_NOT_MAPPED' });
-      // A chain that would come back to an account already in it buys nothing.
-      else if (chain.includes(vendorAccountId)) reasons.push({ sku: line.sku, reason: 'VENDOR_NOT_ELIGIBLE' });
-      else byVendor.set(vendorAccountId, [...(byVendor.get(vendorAccountId) ?? []), { sku: line.sku, quantity: line.pending }]);
-    }
-
-    for (const [vendorAccountId, lines] of byVendor) {
+    const plan = planPurchase(
+      pending.map((line) => ({ sku: line.sku, quantity: line.pending })),
+      { settings: settingsOf(account), vendorOf: (sku) => mappedVendor(account, sku), chain },
+    );
+    const reasons = [...plan.reasons];
+    for (const [vendorAccountId, lines] of plan.byVendor) {
       const purchaseOrderId = purchaseOrderIdFor(accountId, orderId, vendorAccountId);
       const step = (name: string) => stepOf(context, `${name}/${purchaseOrderId}`);
       try {

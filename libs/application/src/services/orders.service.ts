@@ -15,6 +15,7 @@ import { MAIN_LOCATION_ID, DEFAULT_BIN_ID, OrderLine } from '@app/domain/shared/
 import { binStream, orderStream } from '@app/domain/shared/streams';
 import { openRound, orderLines, orderStatus, OrderState } from '@app/domain/order/order.decider';
 import { AssignmentResult, OrderSource } from '@app/domain/order/order.events';
+import { refuseIfShortAndNotAllowed, StockWarning, stockWarnings } from '@app/domain/order/backorder-policy';
 import { crashPoint } from '@app/event-store';
 import { BinAggregate, OrderAggregate } from '../aggregates';
 import { CommandContext, stepOf } from '../command-path/command-context';
@@ -30,12 +31,7 @@ export interface PlaceOrderInput {
   readonly chain?: readonly string[];
 }
 
-export interface StockWarning {
-  readonly code: 'INVENTORY_NOT_AVAILABLE';
-  readonly sku: string;
-  readonly requested: number;
-  readonly available: number;
-}
+export type { StockWarning };
 
 export interface OrderAnswer {
   readonly orderId: string;
@@ -81,19 +77,9 @@ export class OrdersService {
 
     const skus = input.lines.map((line) => line.sku);
     const available = await this.inventory.availableInMainLocation(accountId, skus, input.orderId);
-    const warnings: StockWarning[] = input.lines
-      .filter((line) => available.get(line.sku)! < line.quantity)
-      .map((line) => ({ code: 'INVENTORY_NOT_AVAILABLE', sku: line.sku, requested: line.quantity, available: available.get(line.sku)! }));
+    const warnings = stockWarnings(input.lines, (sku) => available.get(sku)!);
     const settings = settingsOf(account);
-    if (warnings.length > 0 && options.enforceStockPolicy && !settings.allowOrdersWithoutInventory) {
-      throw new DomainError(
-        'rule_violated',
-        'INVENTORY_NOT_AVAILABLE',
-        `Not enough stock for ${warnings.map((w) => `${w.sku} (requested ${w.requested}, available ${w.available})`).join(', ')}, and the account does not allow orders without inventory`,
-        'lines',
-        { warnings },
-      );
-    }
+    if (options.enforceStockPolicy) refuseIfShortAndNotAllowed(warnings, settings);
 
     await this.commands.handle(
       OrderAggregate,
