@@ -10,25 +10,13 @@ import {
   OpenAccountCommand,
   UnmapVendorCommand,
 } from '@app/application/commands/commands';
-import { AccountState } from '@app/domain/account/account.decider';
+import { accountView } from '@app/read-models/projections/views';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { AdminOnly, CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
 import { AccountPath, AddBinBody, MapVendorBody, OpenAccountBody, SettingsBody, SkuPath } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
-
-/** How an account reads in answers (the read side serves GET; this is the command answer). */
-export const accountView = (state: AccountState) => ({
-  accountId: state.opened!.accountId,
-  name: state.opened!.name,
-  type: state.opened!.accountType,
-  settings: { ...state.settings },
-  locations: [...state.locations.entries()]
-    .sort(([a], [b]) => (a === MAIN_LOCATION_ID ? -1 : b === MAIN_LOCATION_ID ? 1 : a < b ? -1 : 1))
-    .map(([locationId, bins]) => ({ locationId, bins: [...bins].sort().map((binId) => ({ binId })) })),
-  vendorMappings: [...state.vendorBySku.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sku, vendorAccountId]) => ({ sku, vendorAccountId })),
-});
 
 @Controller('accounts')
 export class AccountsController {

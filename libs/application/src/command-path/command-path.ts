@@ -215,11 +215,6 @@ export class CommandPath {
     return entry;
   }
 
-  /** Drops every cached fold (tests that rewrite the log underneath, rebuilds). */
-  clearCache(): void {
-    this.cache.clear();
-  }
-
   private remember(streamName: string, entry: CacheEntry): void {
     this.cache.set(streamName, entry);
   }

@@ -9,16 +9,6 @@ import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 import { AccountsService } from './accounts.service';
 
-export interface BinStock {
-  readonly sku: string;
-  readonly locationId: string;
-  readonly binId: string;
-  readonly onHand: number;
-  readonly assigned: number;
-  readonly reserved: number;
-  readonly available: number;
-}
-
 export class InventoryService {
   constructor(
     private readonly commands: CommandPath,
@@ -65,18 +55,5 @@ export class InventoryService {
       for (const sku of skus) available.set(sku, available.get(sku)! + availableFor(state, sku, orderId));
     }
     return available;
-  }
-
-  /** Stock per bin of the account's locations, from the log (the read side answers GETs). */
-  async stockInBins(accountId: string, sku: string): Promise<BinStock[]> {
-    const account = await this.accounts.get(accountId);
-    const rows: BinStock[] = [];
-    for (const locationId of [...account.locations.keys()].sort()) {
-      for (const binId of binsForAssignment(account, locationId)) {
-        const { state } = await this.commands.load(BinAggregate, binStream(accountId, locationId, binId));
-        rows.push({ sku, locationId, binId, ...stockOf(state, sku) });
-      }
-    }
-    return rows;
   }
 }

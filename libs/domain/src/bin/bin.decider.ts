@@ -89,8 +89,6 @@ export const stockOf = (state: BinState, sku: string): SkuStock => {
   return { onHand, assigned, reserved, available: onHand - assigned - reserved };
 };
 
-/** The SKUs this bin has ever seen, in first-seen order. */
-export const skusOf = (state: BinState): string[] => [...state.skus.keys()];
 
 /** What the order holds of the SKU here. */
 export const heldFor = (state: BinState, sku: string, orderId: string): Held => {

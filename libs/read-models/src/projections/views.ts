@@ -20,11 +20,10 @@ export const sequenceOf = (position: bigint): string => position.toString(10).pa
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export const accountDocument = (state: AccountState, revision: number) => {
+/** An account as it is answered: by the account command answers and by the read model. */
+export const accountView = (state: AccountState) => {
   const opened = state.opened!;
   return {
-    _id: opened.accountId,
-    _revision: revision,
     accountId: opened.accountId,
     name: opened.name,
     type: opened.accountType,
@@ -37,6 +36,12 @@ export const accountDocument = (state: AccountState, revision: number) => {
       .map(([sku, vendorAccountId]) => ({ sku, vendorAccountId })),
   };
 };
+
+export const accountDocument = (state: AccountState, revision: number) => ({
+  _id: state.opened!.accountId,
+  _revision: revision,
+  ...accountView(state),
+});
 
 export const stockDocument = (
   state: BinState,
