@@ -6,7 +6,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { SAGAS } from '@app/application/application.module';
 import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
 import { SagaProcessor } from '@app/application/sagas/saga';
-import { BinAggregate } from '@app/application/aggregates';
+import { BinAggregate, OrderAggregate } from '@app/application/aggregates';
+import { BuyShortfallCommand } from '@app/application/commands/commands';
 import { CommandPath } from '@app/application/command-path/command-path';
 import { binStream } from '@app/domain/shared/streams';
 import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
@@ -266,6 +267,24 @@ describe('the backorder flow', () => {
     expect(pos.map((e) => e.streamName.split('.')[0])).toEqual(['po-S', 'po-V']);
     const wOrder = vendorOrderIdFor('V', purchaseOrderIdFor('V', voId, 'W'));
     expect(await get(`/accounts/W/orders/${wOrder}`)).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }] });
+  });
+
+  it('records AWAITING_VENDOR for a SKU a linked PO buys even when a crash came between linking and recording it', async () => {
+    await seller({ allowOrdersWithoutInventory: true }, 0);
+    await placeShortOrder();
+    await api.settle();
+    // A PO was linked, then the process died before the reason was recorded.
+    const commands = api.app.get(CommandPath);
+    const context = { commandId: 'link-1', correlationId: 'order-S.o1', causationId: 'test', actor: 'test', occurredAt: new Date().toISOString() };
+    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'PlaceOrder', orderId: 'o2x', accountId: 'S', lines: [{ sku: 'SKU', quantity: 2 }], requestHash: 'h', approvalRequired: false }, context);
+    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'CompleteInventoryAssignment', round: 1, assignments: [] }, { ...context, commandId: 'c-1' });
+    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'LinkPurchaseOrder', purchaseOrderId: 'po-x', vendorAccountId: 'V', accountId: 'S', lines: [{ sku: 'SKU', quantity: 2 }] }, { ...context, commandId: 'l-1' });
+    await api.app.get(CommandBus).execute(new BuyShortfallCommand('S', 'o2x', { ...context, commandId: 'buy-1' }));
+    expect((await get('/accounts/S/orders/o2x')).pendingReasons).toEqual([{ sku: 'SKU', reason: 'AWAITING_VENDOR' }]);
+    // A reason recorded since (the vendor refused) is not overwritten by running it again.
+    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'RecordPendingReason', sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }, { ...context, commandId: 'r-1' });
+    await api.app.get(CommandBus).execute(new BuyShortfallCommand('S', 'o2x', { ...context, commandId: 'buy-2' }));
+    expect((await get('/accounts/S/orders/o2x')).pendingReasons).toEqual([{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }]);
   });
 
   it('never lets another order take goods inwarded for a backorder, even between inwarding and assignment', async () => {

@@ -8,6 +8,8 @@ import {
   orderStatus,
   pendingReasonsOf,
   purchaseOrdersOf,
+  backorderChainOf,
+  pendingCoverage,
 } from '../src/order/order.decider';
 import { AssignmentResult, OrderCommand, OrderEvent } from '../src/order/order.events';
 import { specFor, stateAfter } from './order-spec-helpers';
@@ -680,5 +682,26 @@ describe('order decider', () => {
       });
       expect(state.placed?.orderId).toBe('order-1');
     });
+  });
+});
+
+describe('order selectors for the backorder flow', () => {
+  const placed = {
+    type: 'OrderPlaced' as const,
+    data: { orderId: 'o', accountId: 'S', lines: [{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 2 }], requestHash: 'h', awaitingApproval: false },
+  };
+  const fold = (events: Parameters<typeof orderDecider.evolve>[1][]) => events.reduce(orderDecider.evolve, orderDecider.initialState());
+
+  it('splits the pending quantity into what a linked PO buys and what none does yet', () => {
+    const state = fold([
+      placed,
+      { type: 'PurchaseOrderLinked', data: { purchaseOrderId: 'p', vendorAccountId: 'V', accountId: 'S', lines: [{ sku: 'A', quantity: 3 }] } },
+    ]);
+    expect(pendingCoverage(state)).toEqual({ bought: ['A'], notBought: [{ sku: 'B', quantity: 2 }] });
+  });
+
+  it('names the chain of accounts, the order\'s own account when it starts one', () => {
+    expect(backorderChainOf(fold([placed]))).toEqual(['S']);
+    expect(backorderChainOf(fold([{ ...placed, data: { ...placed.data, chain: ['S', 'V'] } }]))).toEqual(['S', 'V']);
   });
 });

@@ -85,9 +85,8 @@ export class ReadModelQueries {
   }
 
   /**
-   * Pending quantity per order line, with why it is pending: the reason a saga recorded, else
-   * AWAITING_VENDOR when a purchase order covers the SKU. Orders waiting for approval or
-   * cancelled are not backorders.
+   * Pending quantity per order line, with why it is pending (the reason the purchasing saga
+   * recorded; null until it has run). Orders waiting for approval or cancelled are not backorders.
    */
   async backorders(accountId: string) {
     const orders = await this.store()
@@ -106,7 +105,7 @@ export class ReadModelQueries {
             sku: line.sku,
             quantity: line.quantity,
             pending: line.pending,
-            reason: recorded ?? (purchaseOrderIds.length > 0 ? 'AWAITING_VENDOR' : null),
+            reason: recorded ?? null,
             purchaseOrderIds,
           };
         }),

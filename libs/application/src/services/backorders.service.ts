@@ -9,7 +9,9 @@ import { DomainError } from '@app/domain/shared/decider';
 import { derivedId } from '@app/domain/shared/deterministic-id';
 import { vendorReceivesAutoOrders } from '@app/domain/shared/settings';
 import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
-import { orderLines, orderStatus, OrderState } from '@app/domain/order/order.decider';
+import { backorderChainOf, orderStatus, pendingCoverage } from '@app/domain/order/order.decider';
+import { PendingReason } from '@app/domain/order/order.events';
+import { OrderLine } from '@app/domain/shared/ids';
 import { planPurchase } from '@app/domain/order/backorder-policy';
 import { purchaseOrderStatus } from '@app/domain/purchase-order/purchase-order.decider';
 import { crashPoint } from '@app/event-store';
@@ -19,9 +21,6 @@ import { CommandPath } from '../command-path/command-path';
 import { AccountsService } from './accounts.service';
 import { OrdersService } from './orders.service';
 import { PurchaseOrdersService } from './purchase-orders.service';
-
-/** The accounts a backorder chain has passed through, the first seller first. */
-export const chainOf = (order: OrderState): readonly string[] => order.placed!.chain ?? [order.placed!.accountId];
 
 /** The PO an order buys from a vendor: one per (order, vendor). */
 export const purchaseOrderIdFor = (accountId: string, orderId: string, vendorAccountId: string): string =>
@@ -51,17 +50,19 @@ export class BackordersService {
     const stream = orderStream(accountId, orderId);
     const { state: order } = await this.commands.load(OrderAggregate, stream);
     if (!order.placed || order.openRound || ['CANCELLED', 'UNAPPROVED'].includes(orderStatus(order))) return;
-    const covered = new Set(order.purchaseOrders.flatMap((po) => po.lines.map((line) => line.sku)));
-    const pending = orderLines(order).filter((line) => line.pending > 0 && !covered.has(line.sku));
-    if (pending.length === 0) return;
+    const { bought, notBought } = pendingCoverage(order);
+    // A SKU bought on a PO waits for the vendor, unless a reason was recorded since (a crash between
+    // linking the PO and recording this must not leave it without one).
+    const reasons: { sku: string; reason: PendingReason }[] = bought
+      .filter((sku) => !order.pendingReasons.some((recorded) => recorded.sku === sku))
+      .map((sku) => ({ sku, reason: 'AWAITING_VENDOR' }));
 
-    const account = await this.accounts.get(accountId);
-    const chain = chainOf(order);
-    const plan = planPurchase(
-      pending.map((line) => ({ sku: line.sku, quantity: line.pending })),
-      { settings: settingsOf(account), vendorOf: (sku) => mappedVendor(account, sku), chain },
-    );
-    const reasons = [...plan.reasons];
+    const account = notBought.length === 0 ? undefined : await this.accounts.get(accountId);
+    const chain = backorderChainOf(order);
+    const plan = account
+      ? planPurchase(notBought, { settings: settingsOf(account), vendorOf: (sku) => mappedVendor(account, sku), chain })
+      : { byVendor: new Map<string, OrderLine[]>(), reasons: [] };
+    reasons.push(...plan.reasons);
     for (const [vendorAccountId, lines] of plan.byVendor) {
       const purchaseOrderId = purchaseOrderIdFor(accountId, orderId, vendorAccountId);
       const step = (name: string) => stepOf(context, `${name}/${purchaseOrderId}`);

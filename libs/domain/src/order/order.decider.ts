@@ -90,6 +90,19 @@ const initialState = (): OrderState => ({
 
 export const orderExists = (state: OrderState): boolean => state.placed !== undefined;
 
+/** The accounts this order's backorder chain has passed through, the first seller first, this one last. */
+export const backorderChainOf = (state: OrderState): readonly string[] => state.placed!.chain ?? [state.placed!.accountId];
+
+/** SKUs still pending: those a linked PO buys, and those none does yet. */
+export const pendingCoverage = (state: OrderState): { bought: string[]; notBought: { sku: string; quantity: number }[] } => {
+  const covered = new Set(state.purchaseOrders.flatMap((po) => po.lines.map((line) => line.sku)));
+  const pending = orderLines(state).filter((line) => line.pending > 0);
+  return {
+    bought: pending.filter((line) => covered.has(line.sku)).map((line) => line.sku),
+    notBought: pending.filter((line) => !covered.has(line.sku)).map((line) => ({ sku: line.sku, quantity: line.pending })),
+  };
+};
+
 /** Placed with approval required and not approved yet. */
 export const isAwaitingApproval = (state: OrderState): boolean => (state.placed?.awaitingApproval ?? false) && !state.approved;
 
