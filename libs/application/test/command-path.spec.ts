@@ -144,7 +144,7 @@ describe('CommandPath', () => {
     expect((error as Error).message).toMatch(/StockAdjusted at stream "bin-seller\.main\.default" revision 0/);
   });
 
-  it('reads only the new tail of a cached stream', async () => {
+  it('reads only the new tail of a cached stream once another process has written to it', async () => {
     const store = open();
     const path = new CommandPath(store);
     await path.handle(BinAggregate, BIN, { type: 'AdjustStock', adjustmentId: 'a', sku: 'SKU', quantity: 1 }, context());
@@ -156,10 +156,46 @@ describe('CommandPath', () => {
     };
     const cachedPath = new CommandPath(counting);
     await cachedPath.load(BinAggregate, BIN);
-    await store.append(BIN, [{ id: randomUUID(), type: 'StockAdjusted', data: { adjustmentId: 'b', sku: 'SKU', quantity: 2 } }], { expectedRevision: 0n });
+    // Another process (its own connection to the file) appends.
+    const other = open();
+    await other.append(BIN, [{ id: randomUUID(), type: 'StockAdjusted', data: { adjustmentId: 'b', sku: 'SKU', quantity: 2 } }], { expectedRevision: 0n });
     const { state, revision } = await cachedPath.load(BinAggregate, BIN);
     expect(reads).toEqual([0n, 1n]);
     expect(revision).toBe(1n);
     expect(stockOf(state, 'SKU').onHand).toBe(3);
+  });
+
+  it('does not read a cached stream again while only its own appends have touched the log', async () => {
+    const store = open();
+    let reads = 0;
+    const counting: EventStore = Object.create(store) as EventStore;
+    counting.readStream = async (stream, options) => {
+      reads += 1;
+      return store.readStream(stream, options);
+    };
+    const path = new CommandPath(counting);
+    await path.handle(BinAggregate, BIN, { type: 'AdjustStock', adjustmentId: 'a', sku: 'SKU', quantity: 5 }, context());
+    expect(reads).toBe(1); // the first load of a stream it never saw
+    for (let i = 0; i < 5; i++) {
+      await path.handle(BinAggregate, BIN, { type: 'AssignStock', assignmentId: `as-${i}`, orderId: `o${i}`, sku: 'SKU', quantity: 1 }, context());
+    }
+    const { state, revision } = await path.load(BinAggregate, BIN);
+    expect(reads).toBe(1);
+    expect(revision).toBe(5n);
+    expect(stockOf(state, 'SKU').assigned).toBe(5);
+    // The fold equals what the log says.
+    const fresh = await new CommandPath(open()).load(BinAggregate, BIN);
+    expect(fresh.state).toEqual(state);
+  });
+
+  it('re-reads after a conflict even when the mark did not move', async () => {
+    const store = open();
+    const path = new CommandPath(store);
+    await path.handle(BinAggregate, BIN, { type: 'AdjustStock', adjustmentId: 'a', sku: 'SKU', quantity: 1 }, context());
+    // A write the mark cannot see: through the same store, not through the command path.
+    await store.append(BIN, [{ id: randomUUID(), type: 'StockAdjusted', data: { adjustmentId: 'b', sku: 'SKU', quantity: 2 } }], { expectedRevision: 0n });
+    const handled = await path.handle(BinAggregate, BIN, { type: 'AdjustStock', adjustmentId: 'c', sku: 'SKU', quantity: 4 }, context());
+    expect(handled.revision).toBe(2n);
+    expect(stockOf(handled.state, 'SKU').onHand).toBe(7);
   });
 });

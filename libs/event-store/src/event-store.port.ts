@@ -103,6 +103,13 @@ export interface EventStore {
   /** Cheap liveness check for `/health`. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional, for stores that can tell cheaply: a value that stays the same for as long as nobody
+   * but this store's own appends has written to the log. A process whose streams are appended to
+   * only through one writer (the command path) may then trust its cached folds while it is unchanged.
+   * Absent: every read must go to the log.
+   */
+  outsideWriteMark?(): unknown;
 }
 
 /** The stream was not in the state the writer expected. */

@@ -59,6 +59,8 @@ interface CacheEntry {
   state: unknown;
   revision: bigint | undefined;
   position: bigint | undefined;
+  /** The store's outside-write mark when the stream's tail was last read. */
+  mark: unknown;
 }
 
 /**
@@ -111,9 +113,17 @@ export class CommandPath {
   async load<State, Command, Event extends { type: string; data: unknown }>(
     aggregate: Aggregate<State, Command, Event>,
     streamName: string,
+    options: { readonly reread?: boolean } = {},
   ): Promise<Loaded<State>> {
     for (;;) {
+      // Taken before the read: a write by another process after it changes the mark.
+      const mark = this.store.outsideWriteMark?.();
       const cached = this.cache.get(streamName);
+      if (cached && mark !== undefined && cached.mark === mark && !options.reread) {
+        // Nobody but this process wrote since the tail was read, and its appends are folded in.
+        recordSeen(cached.position);
+        return { state: cached.state as State, revision: cached.revision, position: cached.position };
+      }
       const fromRevision = cached?.revision === undefined ? 0n : cached.revision + 1n;
       const recorded = await this.store.readStream(streamName, { fromRevision });
       const entry = this.fold(
@@ -126,6 +136,7 @@ export class CommandPath {
         })),
       );
       // The cached fold was dropped while the tail was read: read the whole stream.
+      if (entry) entry.mark = mark;
       if (entry) recordSeen(entry.position);
       if (entry) return { state: entry.state as State, revision: entry.revision, position: entry.position };
     }
@@ -143,7 +154,8 @@ export class CommandPath {
   ): Promise<Handled<State, Event>> {
     return this.mutex.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
-        const loaded = await this.load(aggregate, streamName);
+        // After a conflict the fold is behind whatever the mark says: read the tail.
+        const loaded = await this.load(aggregate, streamName, { reread: attempt > 1 });
         const events = aggregate.decider.decide(command, loaded.state);
         if (events.length === 0) return { ...loaded, events };
         const expectedRevision = loaded.revision ?? NO_STREAM;
@@ -193,10 +205,11 @@ export class CommandPath {
     streamName: string,
     events: readonly { revision: bigint; position: bigint | undefined; event: Event }[],
   ): CacheEntry | undefined {
-    const entry = this.cache.get(streamName) ?? {
+    const entry: CacheEntry = this.cache.get(streamName) ?? {
       state: aggregate.decider.initialState(),
       revision: undefined,
       position: undefined,
+      mark: undefined,
     };
     const next = entry.revision === undefined ? 0n : entry.revision + 1n;
     if (events.length > 0 && events[0]!.revision > next) {

@@ -66,6 +66,9 @@ export class BackordersService {
     for (const [vendorAccountId, lines] of plan.byVendor) {
       const purchaseOrderId = purchaseOrderIdFor(accountId, orderId, vendorAccountId);
       const step = (name: string) => stepOf(context, `${name}/${purchaseOrderId}`);
+      // Said before the PO exists: the vendor-orders saga reacts to the PO and may find the vendor
+      // not eligible; what it records must come after this, never be overwritten by it.
+      for (const line of lines) await this.recordReason(stream, line.sku, 'AWAITING_VENDOR', stepOf(context, `awaiting/${line.sku}`));
       try {
         await this.purchaseOrders.createPurchaseOrder(
           accountId,
@@ -85,11 +88,12 @@ export class BackordersService {
         { type: 'LinkPurchaseOrder', purchaseOrderId, vendorAccountId, accountId, lines },
         step('link-po'),
       );
-      for (const line of lines) reasons.push({ sku: line.sku, reason: 'AWAITING_VENDOR' });
     }
-    for (const { sku, reason } of reasons) {
-      await this.commands.handle(OrderAggregate, stream, { type: 'RecordPendingReason', sku, reason }, stepOf(context, `reason/${sku}`));
-    }
+    for (const { sku, reason } of reasons) await this.recordReason(stream, sku, reason, stepOf(context, `reason/${sku}`));
+  }
+
+  private async recordReason(stream: string, sku: string, reason: PendingReason, context: CommandContext): Promise<void> {
+    await this.commands.handle(OrderAggregate, stream, { type: 'RecordPendingReason', sku, reason }, context);
   }
 
   /**

@@ -13,13 +13,13 @@ import { SqliteCheckpointStore } from '../checkpoints/sqlite-checkpoint-store';
 import { connectEsdbEventStore } from '../esdb/esdb-event-store';
 import { EventStore } from '../event-store.port';
 import { ProcessorRunner } from '../processors/processor-runner';
+import { SqliteCommitQueue } from '../sqlite/sqlite-commit-queue';
 import { openSqliteDatabase, SqliteDatabase } from '../sqlite/sqlite-database';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
 import { ProcessorHost } from './processor-host';
 import { APP_CONFIG, CHECKPOINT_STORE, EVENT_STORE, MONGO_CLIENT, PROCESSOR_RUNNER } from './tokens';
 
 const SQLITE_DATABASE = Symbol('SQLITE_DATABASE');
-const EXTRA_CONNECTIONS = Symbol('EXTRA_CONNECTIONS');
 
 class StoresLifecycle implements OnApplicationShutdown {
   constructor(
@@ -27,13 +27,12 @@ class StoresLifecycle implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SQLITE_DATABASE) private readonly db: SqliteDatabase | undefined,
     @Inject(MONGO_CLIENT) private readonly mongo: MongoClient | undefined,
-    @Inject(EXTRA_CONNECTIONS) private readonly connections: SqliteDatabase[],
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stopAll();
     await this.store.close();
-    for (const connection of this.connections) connection.close();
+    if (this.db) SqliteCommitQueue.of(this.db).flush();
     this.db?.close();
     await this.mongo?.close();
   }
@@ -43,7 +42,6 @@ class StoresLifecycle implements OnApplicationShutdown {
 @Module({})
 export class EventStoreModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const extraConnections: SqliteDatabase[] = [];
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
       {
@@ -72,15 +70,8 @@ export class EventStoreModule {
         provide: CHECKPOINT_STORE,
         inject: [SQLITE_DATABASE, MONGO_CLIENT],
         useFactory: (db: SqliteDatabase | undefined, mongo: MongoClient | undefined): CheckpointStore => {
-          if (db) {
-            // Checkpoints on a connection of their own that does not fsync each commit: a checkpoint
-            // lost to a power cut only makes a processor handle a few events again, which every
-            // handler tolerates; syncing one per event per processor cost more than the appends.
-            const checkpointDb =
-              config.SQLITE_PATH === ':memory:' ? db : openSqliteDatabase({ path: config.SQLITE_PATH, durability: 'normal' });
-            if (checkpointDb !== db) extraConnections.push(checkpointDb);
-            return new SqliteCheckpointStore(checkpointDb);
-          }
+          // On the events' connection, in its group commits, without an fsync of their own.
+          if (db) return new SqliteCheckpointStore(db);
           if (!mongo) throw new Error('EVENT_STORE=esdb keeps processor checkpoints in MongoDB: set MONGODB_URI');
           return new MongoCheckpointStore(mongo.db(config.MONGODB_DATABASE));
         },
@@ -95,7 +86,6 @@ export class EventStoreModule {
           });
         },
       },
-      { provide: EXTRA_CONNECTIONS, useValue: extraConnections },
       StoresLifecycle,
       ProcessorHost,
     ];

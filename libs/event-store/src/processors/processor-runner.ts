@@ -1,9 +1,11 @@
 /**
- * Runs processors (sagas and projections) durably: each is fed one event at a time from a
- * subscription to the whole log that starts after its stored checkpoint; the checkpoint moves
- * only after the handler has finished. A failing handler is retried with backoff; when the
- * retries run out the processor stops with an error naming it, the stream and the revision. It
- * never skips an event, and other processors go on.
+ * Runs processors (sagas and projections) durably: each is fed the events of a subscription to
+ * the whole log that starts after its stored checkpoint; the checkpoint moves only past events
+ * whose handler has finished, and all the events before them. By default one event at a time; a
+ * processor that declares a `concurrency` has events of different streams handled side by side
+ * (each stream's events still one at a time, in order). A failing handler is retried with
+ * backoff; when the retries run out the processor stops with an error naming it, the stream and
+ * the revision. It never skips an event, and other processors go on.
  */
 import { CheckpointStore } from '../checkpoints/checkpoint-store.port';
 import { EventStore, RecordedEvent, SubscriptionFilter } from '../event-store.port';
@@ -13,8 +15,16 @@ export interface Processor {
   /** Unique and stable: it names the checkpoint. */
   readonly name: string;
   readonly filter?: SubscriptionFilter;
-  /** Must be idempotent: after a crash, the last event may be handled again. */
+  /**
+   * Must be idempotent: after a crash, the events after the checkpoint are handled again (with
+   * concurrency, some of them may have been handled already).
+   */
   handle(event: RecordedEvent): Promise<void>;
+  /**
+   * How many events may be in the handler at once (default 1). Above 1, events of one stream are
+   * still handled one at a time and in log order; events of different streams are not ordered.
+   */
+  readonly concurrency?: number;
 }
 
 export interface RetryPolicy {
@@ -117,13 +127,15 @@ export class RunningProcessor {
       this.subscriptionClose = () => subscription.close();
       this.stateValue = 'running';
       if (this.stopping) await subscription.close();
-      for await (const event of subscription) {
-        await this.handleWithRetry(event);
-        crashPoint(`processor:${processor.name}:handled`);
-        await this.checkpoints.store(processor.name, event.position, this.checkpointValue);
-        this.checkpointValue = event.position;
-        this.emit();
-        if (this.stopping) break;
+      if ((processor.concurrency ?? 1) > 1) {
+        await this.runConcurrently(subscription, processor.concurrency!);
+      } else {
+        for await (const event of subscription) {
+          await this.handleWithRetry(event);
+          crashPoint(`processor:${processor.name}:handled`);
+          await this.moveCheckpoint(event.position);
+          if (this.stopping) break;
+        }
       }
       await subscription.close();
       this.stateValue = 'stopped';
@@ -135,6 +147,76 @@ export class RunningProcessor {
       this.emit();
       throw this.errorValue;
     }
+  }
+
+  private async moveCheckpoint(position: bigint): Promise<void> {
+    await this.checkpoints.store(this.processor.name, position, this.checkpointValue);
+    this.checkpointValue = position;
+    this.emit();
+  }
+
+  /**
+   * Up to `limit` events in handlers at once, chained per stream. The checkpoint follows the
+   * longest run of finished events from the start of the window, written by one writer at a time.
+   * On a failure no new event starts, those in flight finish, the checkpoint stops just before the
+   * failed event, and the failure is thrown.
+   */
+  private async runConcurrently(subscription: AsyncIterable<RecordedEvent>, limit: number): Promise<void> {
+    const window: { position: bigint; finished: boolean }[] = [];
+    const lastOfStream = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let target = this.checkpointValue;
+    let writer: Promise<void> | undefined;
+
+    const fail = (error: unknown): void => {
+      failure ??= error;
+      // Ends the iteration even while it waits for the next event.
+      void this.subscriptionClose?.();
+    };
+    const advance = (): void => {
+      while (window.length > 0 && window[0]!.finished) target = window.shift()!.position;
+      if (writer || target === undefined || target === this.checkpointValue) return;
+      writer = (async () => {
+        try {
+          while (target !== undefined && target !== this.checkpointValue) await this.moveCheckpoint(target);
+        } catch (error) {
+          fail(error);
+        } finally {
+          writer = undefined;
+        }
+      })();
+    };
+
+    for await (const event of subscription) {
+      while (inFlight.size >= limit && failure === undefined) await Promise.race(inFlight);
+      if (failure !== undefined) break;
+      const entry = { position: event.position, finished: false };
+      window.push(entry);
+      const previous = lastOfStream.get(event.streamName);
+      const work = (async () => {
+        if (previous) await previous;
+        if (failure !== undefined) return;
+        try {
+          await this.handleWithRetry(event);
+          crashPoint(`processor:${this.processor.name}:handled`);
+          entry.finished = true;
+          advance();
+        } catch (error) {
+          fail(error);
+        }
+      })();
+      inFlight.add(work);
+      lastOfStream.set(event.streamName, work);
+      void work.finally(() => {
+        inFlight.delete(work);
+        if (lastOfStream.get(event.streamName) === work) lastOfStream.delete(event.streamName);
+      });
+      if (this.stopping) break;
+    }
+    await Promise.all(inFlight);
+    while (writer) await writer;
+    if (failure !== undefined) throw failure;
   }
 
   private async handleWithRetry(event: RecordedEvent): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * The embedded default's event log: one SQLite table, written through better-sqlite3.
  *
- * Each append is one IMMEDIATE transaction (so the revision check and the insert see the same
- * stream, even with another process on the file); the global position is the row id allocated
- * inside that transaction, so positions become visible in order. Subscriptions are woken by
- * appends of this process and poll for appends of other processes.
+ * Each append runs inside an IMMEDIATE transaction (so the revision check and the insert see the
+ * same stream, even with another process on the file), in a savepoint of its own: appends asked for
+ * in one turn of the event loop share the transaction and its one fsync (group commit, see
+ * SqliteCommitQueue). The global position is the row id allocated inside the transaction, so
+ * positions become visible in order. Subscriptions are woken by appends of this process and poll
+ * for appends of other processes.
  */
 import {
   ANY,
@@ -23,6 +25,7 @@ import {
   matchesFilter,
 } from '../event-store.port';
 import { SqliteDatabase } from './sqlite-database';
+import { SqliteCommitQueue } from './sqlite-commit-queue';
 import { Signal } from '../signal';
 
 interface EventRow {
@@ -72,7 +75,8 @@ export class SqliteEventStore implements EventStore {
   private readonly streamRead;
   private readonly allRead;
   private readonly head;
-  private readonly appendTransaction;
+  private readonly dataVersion;
+  private readonly commits: SqliteCommitQueue;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -99,10 +103,8 @@ export class SqliteEventStore implements EventStore {
       'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
     );
     this.head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
-    this.appendTransaction = db.transaction(
-      (streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
-        this.appendInTransaction(streamName, events, expected),
-    );
+    this.dataVersion = db.prepare<[], bigint>('PRAGMA data_version').pluck();
+    this.commits = SqliteCommitQueue.of(db);
   }
 
   async append(
@@ -111,11 +113,23 @@ export class SqliteEventStore implements EventStore {
     options: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
-    const { result, rows } = this.appendTransaction.immediate(streamName, events, options.expectedRevision);
-    // Committed: subscriptions of this process read these from memory, parsed once for all of them.
-    if (rows) this.recent.add(rows.map(toRecorded));
-    this.appended.notify();
+    const { result } = await this.commits.run(() => this.appendInTransaction(streamName, events, options.expectedRevision), {
+      durable: true,
+      committed: ({ rows }) => {
+        // Committed: subscriptions of this process read these from memory, parsed once for all of them.
+        if (rows) this.recent.add(rows.map(toRecorded));
+        this.appended.notify();
+      },
+    });
     return result;
+  }
+
+  /**
+   * Changes whenever another connection (another process, another store on the file) has committed
+   * since the last call returned the same value; appends through this store leave it as it is.
+   */
+  outsideWriteMark(): bigint {
+    return this.dataVersion.get()!;
   }
 
   private appendInTransaction(
@@ -207,6 +221,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.commits.flush();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     if (this.options.ownsDatabase ?? true) this.db.close();
   }
