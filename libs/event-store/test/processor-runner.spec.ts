@@ -157,6 +157,126 @@ describe('ProcessorRunner', () => {
     await loudRunner.stopAll();
   });
 
+  describe('with concurrency', () => {
+    /** A handler whose calls finish when the test says so. */
+    const gated = () => {
+      const open = new Map<string, () => void>();
+      const started: string[] = [];
+      const finished: string[] = [];
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const handle = async (event: RecordedEvent) => {
+        const key = `${event.streamName}:${event.type}`;
+        started.push(key);
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise<void>((resolve) => open.set(key, resolve));
+        inFlight--;
+        finished.push(key);
+      };
+      const release = (key: string) => {
+        const resolve = open.get(key);
+        if (!resolve) throw new Error(`${key} is not waiting`);
+        open.delete(key);
+        resolve();
+      };
+      return { handle, release, started, finished, maxInFlight: () => maxInFlight, waiting: () => [...open.keys()] };
+    };
+
+    it('handles different streams side by side and each stream in order, up to its limit', async () => {
+      await append('order-a.1', 'A1', 'A2');
+      await append('order-b.1', 'B1');
+      await append('order-c.1', 'C1');
+      const gate = gated();
+      runner.start({ name: 'c', concurrency: 3, handle: gate.handle });
+      await until(() => gate.started.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A2 waits behind A1 (same stream), holding one of the 3 places; C1 waits for a free place.
+      expect(gate.waiting()).toEqual(['order-a.1:A1', 'order-b.1:B1']);
+      gate.release('order-b.1:B1');
+      await until(() => gate.waiting().includes('order-c.1:C1'));
+      expect(gate.started).not.toContain('order-a.1:A2');
+      gate.release('order-a.1:A1');
+      await until(() => gate.waiting().includes('order-a.1:A2'));
+      gate.release('order-c.1:C1');
+      gate.release('order-a.1:A2');
+      await until(() => gate.finished.length === 4);
+      expect(gate.maxInFlight()).toBe(2);
+      expect(gate.finished).toEqual(['order-b.1:B1', 'order-a.1:A1', 'order-c.1:C1', 'order-a.1:A2']);
+    });
+
+    it('moves the checkpoint only past a run of finished events: a slow early event holds it back', async () => {
+      const slow = await append('order-a.1', 'Slow');
+      await append('order-b.1', 'Fast1');
+      const last = await append('order-c.1', 'Fast2');
+      const gate = gated();
+      const running = runner.start({ name: 'c', concurrency: 8, handle: gate.handle });
+      await until(() => gate.started.length === 3);
+      gate.release('order-b.1:Fast1');
+      gate.release('order-c.1:Fast2');
+      await until(() => gate.finished.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(running.status().checkpoint).toBeUndefined();
+      expect(await checkpoints.load('c')).toBeUndefined();
+      gate.release('order-a.1:Slow');
+      await until(() => running.status().checkpoint === last);
+      expect(await checkpoints.load('c')).toBe(last);
+      expect(slow).toBeLessThan(last);
+    });
+
+    it('stops on a poison event with the checkpoint just before it, and starts no event after the failure', async () => {
+      const good = await append('order-a.1', 'Good');
+      await append('order-a.1', 'Poison', 'AfterInStream');
+      await append('order-b.1', 'Other');
+      const handled: string[] = [];
+      const running = runner.start({
+        name: 'c',
+        concurrency: 4,
+        handle: async (event) => {
+          if (event.type === 'Poison') throw new Error('cannot read this event');
+          handled.push(event.type);
+        },
+      });
+      const failure = await running.done.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ processorName: 'c', streamName: 'order-a.1', revision: 1n });
+      expect(running.status().state).toBe('failed');
+      // The stream's later event never ran; another stream's may have (it is handled again on restart).
+      expect(handled).not.toContain('AfterInStream');
+      expect(handled[0]).toBe('Good');
+      expect(await checkpoints.load('c')).toBe(good);
+    });
+
+    it('fails even when the failure comes while it waits for new events', async () => {
+      await append('order-a.1', 'Poison');
+      const running = runner.start({
+        name: 'c',
+        concurrency: 4,
+        handle: async () => {
+          throw new Error('cannot read this event');
+        },
+      });
+      await expect(running.done).rejects.toBeInstanceOf(ProcessorFailedError);
+    });
+
+    it('starts after its checkpoint on restart and finishes what it was handling when stopped', async () => {
+      await append('order-a.1', 'A');
+      await append('order-b.1', 'B');
+      const seen: string[] = [];
+      let running = runner.start({ name: 'c', concurrency: 4, handle: async (e) => void seen.push(e.type) });
+      const head = await append('order-c.1', 'C');
+      await until(() => running.status().checkpoint === head);
+      await runner.stop('c');
+      await append('order-a.1', 'D');
+      running = runner.start({ name: 'c', concurrency: 4, handle: async (e) => void seen.push(e.type) });
+      await until(() => seen.length === 4);
+      expect(seen).toEqual(['A', 'B', 'C', 'D']);
+      expect(running.status().state).toBe('running');
+    });
+  });
+
   it('refuses to run two processors of one name', () => {
     runner.start({ name: 'p', handle: async () => undefined });
     expect(() => runner.start({ name: 'p', handle: async () => undefined })).toThrow(/already running/);

@@ -28,11 +28,11 @@ export class AccountsController {
   async open(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const input = parseOrThrow(OpenAccountBody, body);
     const accountId = input.accountId ?? randomUUID();
-    const opened = await withEventPosition(reply, () =>
+    const opened = await withEventPosition(reply, httpCommandContext(principal), (context) =>
       this.bus.execute(
         new OpenAccountCommand(
           { accountId, name: input.name, accountType: input.type, settings: input.settings ?? {} },
-          httpCommandContext(principal),
+          context,
         ),
       ),
     );
@@ -49,8 +49,8 @@ export class AccountsController {
   ) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
     const changes = parseOrThrow(SettingsBody, body ?? {});
-    const result = await withEventPosition(reply, () =>
-      this.bus.execute(new ChangeSettingsCommand(accountId, changes, httpCommandContext(principal))),
+    const result = await withEventPosition(reply, httpCommandContext(principal), (context) =>
+      this.bus.execute(new ChangeSettingsCommand(accountId, changes, context)),
     );
     return { ...result.state.settings };
   }
@@ -66,8 +66,8 @@ export class AccountsController {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
     const input = parseOrThrow(AddBinBody, body);
     const locationId = input.locationId ?? MAIN_LOCATION_ID;
-    await withEventPosition(reply, () =>
-      this.bus.execute(new AddBinCommand(accountId, locationId, input.binId, httpCommandContext(principal))),
+    await withEventPosition(reply, httpCommandContext(principal), (context) =>
+      this.bus.execute(new AddBinCommand(accountId, locationId, input.binId, context)),
     );
     return { accountId, locationId, binId: input.binId };
   }
@@ -81,8 +81,8 @@ export class AccountsController {
   ) {
     const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
     const { vendorAccountId } = parseOrThrow(MapVendorBody, body);
-    await withEventPosition(reply, () =>
-      this.bus.execute(new MapVendorCommand(accountId, sku, vendorAccountId, httpCommandContext(principal))),
+    await withEventPosition(reply, httpCommandContext(principal), (context) =>
+      this.bus.execute(new MapVendorCommand(accountId, sku, vendorAccountId, context)),
     );
     return { sku, vendorAccountId };
   }
@@ -91,6 +91,6 @@ export class AccountsController {
   @HttpCode(204)
   async unmapVendor(@Param() params: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
-    await withEventPosition(reply, () => this.bus.execute(new UnmapVendorCommand(accountId, sku, httpCommandContext(principal))));
+    await withEventPosition(reply, httpCommandContext(principal), (context) => this.bus.execute(new UnmapVendorCommand(accountId, sku, context)));
   }
 }

@@ -25,7 +25,7 @@ export class InventoryController {
   ) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
     const input = parseOrThrow(AdjustmentBody, body);
-    const { stock } = await withEventPosition(reply, () =>
+    const { stock } = await withEventPosition(reply, httpCommandContext(principal), (context) =>
       this.bus.execute(
         new AdjustStockCommand(
           accountId,
@@ -37,7 +37,7 @@ export class InventoryController {
             binId: input.binId ?? DEFAULT_BIN_ID,
             ...(input.reason === undefined ? {} : { reason: input.reason }),
           },
-          httpCommandContext(principal),
+          context,
         ),
       ),
     );

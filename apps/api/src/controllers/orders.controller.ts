@@ -41,7 +41,7 @@ export class OrdersController {
     const orderId = input.orderId ?? randomUUID();
     // A client's order starts its own flow, named by its stream.
     const context = httpCommandContext(principal, orderStream(accountId, orderId));
-    const answer = await withEventPosition(reply, () =>
+    const answer = await withEventPosition(reply, context, () =>
       this.bus.execute(
         new PlaceOrderCommand(
           accountId,
@@ -60,7 +60,7 @@ export class OrdersController {
     const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
     parseOrThrow(EmptyBody, body);
     const context = await this.context(principal, accountId, orderId);
-    return orderView(await withEventPosition(reply, () => this.bus.execute(new ApproveOrderCommand(accountId, orderId, context))));
+    return orderView(await withEventPosition(reply, context, () => this.bus.execute(new ApproveOrderCommand(accountId, orderId, context))));
   }
 
   @Post(':orderId/assign')
@@ -69,7 +69,7 @@ export class OrdersController {
     const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
     parseOrThrow(EmptyBody, body);
     const context = await this.context(principal, accountId, orderId);
-    return orderView(await withEventPosition(reply, () => this.bus.execute(new AssignOrderCommand(accountId, orderId, context))));
+    return orderView(await withEventPosition(reply, context, () => this.bus.execute(new AssignOrderCommand(accountId, orderId, context))));
   }
 
   @Post(':orderId/handover')
@@ -84,7 +84,7 @@ export class OrdersController {
     const input = parseOrThrow(HandoverBody, body ?? {});
     const context = await this.context(principal, accountId, orderId);
     const handoverId = input.handoverId ?? randomUUID();
-    const result = await withEventPosition(reply, () =>
+    const result = await withEventPosition(reply, context, () =>
       this.bus.execute(
         new HandOverOrderCommand(accountId, orderId, { handoverId, ...(input.lines ? { lines: input.lines } : {}) }, context),
       ),
@@ -98,7 +98,7 @@ export class OrdersController {
     const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
     parseOrThrow(EmptyBody, body);
     const context = await this.context(principal, accountId, orderId);
-    return orderView(await withEventPosition(reply, () => this.bus.execute(new CancelOrderCommand(accountId, orderId, context))));
+    return orderView(await withEventPosition(reply, context, () => this.bus.execute(new CancelOrderCommand(accountId, orderId, context))));
   }
 
   /** Commands on an order carry on the flow the order belongs to (across accounts for vendor orders). */

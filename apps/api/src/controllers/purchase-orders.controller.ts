@@ -30,7 +30,7 @@ export class PurchaseOrdersController {
     const { accountId, purchaseOrderId } = parseOrThrow(PurchaseOrderPath, params, 'path');
     const input = parseOrThrow(GrnBody, body);
     const context = httpCommandContext(principal, await this.flows.of(purchaseOrderStream(accountId, purchaseOrderId)));
-    const { grn } = await withEventPosition(reply, () =>
+    const { grn } = await withEventPosition(reply, context, () =>
       this.bus.execute(new ReceiveGoodsCommand(accountId, purchaseOrderId, { grnId: input.grnId ?? randomUUID(), lines: input.lines }, context)),
     );
     return grn;

@@ -1,6 +1,7 @@
 /** The context of a command sent by an HTTP request. */
 import { randomUUID } from 'node:crypto';
 import { CommandContext } from '@app/application/command-path/command-context';
+import { EventPositions } from '@app/application/command-path/event-positions';
 import { actorOf, Principal } from './auth';
 
 export const httpCommandContext = (principal: Principal, correlationId?: string): CommandContext => {
@@ -11,5 +12,6 @@ export const httpCommandContext = (principal: Principal, correlationId?: string)
     causationId: commandId,
     actor: actorOf(principal),
     occurredAt: new Date().toISOString(),
+    positions: new EventPositions(),
   };
 };

@@ -1,3 +1,5 @@
+import type { EventPositions } from './event-positions';
+
 /** Who and what caused a command: becomes the metadata of every event it appends. */
 export interface CommandContext {
   /** Unique per command; event ids are derived from it, so a retried append is recognised. */
@@ -10,6 +12,8 @@ export interface CommandContext {
   readonly actor: string;
   /** ISO 8601 time of the command. */
   readonly occurredAt: string;
+  /** Where the request's answer stands (HTTP requests only; shared by every step of the command). */
+  readonly positions?: EventPositions;
 }
 
 /** The metadata every event carries (DESIGN.md guarantee 5). */

@@ -16,7 +16,6 @@ import { currentVersion, upcast } from '@app/domain/shared/event-versions';
 import { Aggregate } from './aggregate';
 import { CommandContext, EventMetadataV1 } from './command-context';
 import { KeyedMutex } from './keyed-mutex';
-import { recordAppended, recordSeen } from './position-tracker';
 
 /** A stored event that does not parse as its aggregate's event. Never skipped. */
 export class InvalidStoredEventError extends Error {
@@ -113,15 +112,16 @@ export class CommandPath {
   async load<State, Command, Event extends { type: string; data: unknown }>(
     aggregate: Aggregate<State, Command, Event>,
     streamName: string,
-    options: { readonly reread?: boolean } = {},
+    options: { readonly reread?: boolean; readonly context?: CommandContext } = {},
   ): Promise<Loaded<State>> {
+    const positions = options.context?.positions;
     for (;;) {
       // Taken before the read: a write by another process after it changes the mark.
       const mark = this.store.outsideWriteMark?.();
       const cached = this.cache.get(streamName);
       if (cached && mark !== undefined && cached.mark === mark && !options.reread) {
         // Nobody but this process wrote since the tail was read, and its appends are folded in.
-        recordSeen(cached.position);
+        positions?.recordSeen(cached.position);
         return { state: cached.state as State, revision: cached.revision, position: cached.position };
       }
       const fromRevision = cached?.revision === undefined ? 0n : cached.revision + 1n;
@@ -137,7 +137,7 @@ export class CommandPath {
       );
       // The cached fold was dropped while the tail was read: read the whole stream.
       if (entry) entry.mark = mark;
-      if (entry) recordSeen(entry.position);
+      if (entry) positions?.recordSeen(entry.position);
       if (entry) return { state: entry.state as State, revision: entry.revision, position: entry.position };
     }
   }
@@ -155,7 +155,7 @@ export class CommandPath {
     return this.mutex.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
         // After a conflict the fold is behind whatever the mark says: read the tail.
-        const loaded = await this.load(aggregate, streamName, { reread: attempt > 1 });
+        const loaded = await this.load(aggregate, streamName, { reread: attempt > 1, context });
         const events = aggregate.decider.decide(command, loaded.state);
         if (events.length === 0) return { ...loaded, events };
         const expectedRevision = loaded.revision ?? NO_STREAM;
@@ -165,7 +165,7 @@ export class CommandPath {
             events.map((event, index) => toEventToAppend(event, index, streamName, expectedRevision, context)),
             { expectedRevision },
           );
-          recordAppended(result.position);
+          context.positions?.recordAppended(result.position);
           // Fold what was appended: the next command on this stream needs no read.
           const first = result.nextExpectedRevision - BigInt(events.length - 1);
           const entry = this.fold(
@@ -177,7 +177,7 @@ export class CommandPath {
               event,
             })),
           );
-          if (!entry) return { ...(await this.load(aggregate, streamName)), events };
+          if (!entry) return { ...(await this.load(aggregate, streamName, { context })), events };
           return { state: entry.state as State, revision: entry.revision, position: entry.position, events };
         } catch (error) {
           if (!(error instanceof ConcurrencyConflictError)) {

@@ -14,11 +14,20 @@ export interface Saga {
   readonly react: (event: RecordedEvent) => ICommand[];
 }
 
+/**
+ * How many events a saga handles at once. Events of one stream stay in order; events of different
+ * orders and POs go side by side, so one flow's steps do not wait behind every other flow's
+ * commits. Every command is decided on the current state of its streams, so their order across
+ * streams does not change what they decide; a replay after a crash redoes nothing (ids are derived).
+ */
+export const SAGA_CONCURRENCY = 32;
+
 /** Every saga processor is run by the ProcessorHost of a process that runs processors. */
 @EventProcessor()
 export class SagaProcessor implements Processor {
   readonly name: string;
   readonly filter: SubscriptionFilter;
+  readonly concurrency = SAGA_CONCURRENCY;
 
   constructor(
     private readonly saga: Saga,

@@ -68,7 +68,7 @@ export class OrdersService {
     const stream = orderStream(accountId, input.orderId);
     const requestHash = requestHashOf(input);
     const account = await this.accounts.get(accountId);
-    const existing = await this.commands.load(OrderAggregate, stream);
+    const existing = await this.commands.load(OrderAggregate, stream, { context });
     if (existing.revision !== undefined) {
       // A retried request gets the order as it stands; another body under the same id is refused.
       OrderAggregate.decider.decide(this.placeCommand(accountId, input, requestHash, false, []), existing.state);
@@ -89,13 +89,13 @@ export class OrdersService {
     );
     crashPoint('order:placed');
     await this.runAssignmentRound(accountId, input.orderId, context);
-    return this.current(accountId, input.orderId);
+    return this.current(accountId, input.orderId, context);
   }
 
   async approveOrder(accountId: string, orderId: string, context: CommandContext): Promise<OrderAnswer> {
     await this.commands.handle(OrderAggregate, orderStream(accountId, orderId), { type: 'ApproveOrder' }, context);
     await this.runAssignmentRound(accountId, orderId, context);
-    return this.current(accountId, orderId);
+    return this.current(accountId, orderId, context);
   }
 
   /** `POST …/assign`: a round for the pending quantity from free stock (and goods reserved for it). */
@@ -110,7 +110,7 @@ export class OrdersService {
       context,
     );
     await this.runAssignmentRound(accountId, orderId, context);
-    return this.current(accountId, orderId);
+    return this.current(accountId, orderId, context);
   }
 
   /**
@@ -250,8 +250,9 @@ export class OrdersService {
     }
   }
 
-  async current(accountId: string, orderId: string): Promise<OrderAnswer> {
-    const { state, revision, position } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId));
+  /** The order as it stands, as a command answers with it (recorded as seen by the command's request). */
+  async current(accountId: string, orderId: string, context?: CommandContext): Promise<OrderAnswer> {
+    const { state, revision, position } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId), context ? { context } : {});
     if (revision === undefined) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
     return this.answer(state, position);
   }

@@ -76,6 +76,7 @@ export class SqliteEventStore implements EventStore {
   private readonly allRead;
   private readonly head;
   private readonly dataVersion;
+  private mark: bigint | undefined;
   private readonly commits: SqliteCommitQueue;
 
   constructor(
@@ -127,9 +128,16 @@ export class SqliteEventStore implements EventStore {
   /**
    * Changes whenever another connection (another process, another store on the file) has committed
    * since the last call returned the same value; appends through this store leave it as it is.
+   * Read once per turn of the event loop (each read opens a read transaction): a write by another
+   * process during the turn is seen from the next one, which is no later than a read of the stream
+   * made just before that write would have seen it; the append's revision check catches it anyway.
    */
   outsideWriteMark(): bigint {
-    return this.dataVersion.get()!;
+    if (this.mark === undefined) {
+      this.mark = this.dataVersion.get()!;
+      setImmediate(() => (this.mark = undefined));
+    }
+    return this.mark;
   }
 
   private appendInTransaction(
