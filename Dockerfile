@@ -18,4 +18,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-CMD ["node", "dist/apps/api/src/main.js"]
+# The api's node flags: see apps/api/src/node-flags.ts.
+CMD ["node", "--heap-growing-percent=50", "dist/apps/api/src/main.js"]

@@ -3,12 +3,15 @@
  * environment variables.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { API_NODE_FLAGS } from '../src/node-flags';
+
 const entry = join(__dirname, '../../../dist/apps/api/src/main.js');
+const root = join(__dirname, '../../..');
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -20,7 +23,7 @@ const freePort = () =>
   });
 
 const start = (env: Record<string, string>) => {
-  const child = spawn(process.execPath, [entry], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, entry], { env: { PATH: process.env['PATH'] ?? '', ...env } });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -73,6 +76,15 @@ describe('api boot', () => {
 
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
+  });
+
+  it('is started with the same node flags by npm start, the Dockerfile and docker-compose', () => {
+    const flags = API_NODE_FLAGS.join(' ');
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start']).toContain(`node ${flags} dist/apps/api/src/main.js`);
+    const quoted = API_NODE_FLAGS.map((flag) => `"${flag}"`).join(', ');
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", ${quoted}, "dist/apps/api/src/main.js"]`);
+    expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).toContain(`command: ["node", ${quoted}, "dist/apps/api/src/main.js"]`);
   });
 
   it('stops at start with a message naming a bad variable', async () => {

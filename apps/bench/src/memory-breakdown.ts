@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const current = service.store;
   const trail = current.collection<TrailDocument>(COLLECTIONS.trail);
   const trailDocs = await trail.find({});
-  const trailEntries = trailDocs.reduce((n, d) => n + d.events.length, 0);
+  const trailEntries = trailDocs.reduce((n, d) => n + d.entries.length, 0);
   console.log(`trail: ${trailDocs.length.toLocaleString('en-US')} flows, ${trailEntries.toLocaleString('en-US')} entries`);
   trailDocs.length = 0;
 

@@ -32,7 +32,8 @@
  *
  * Human-readable lines first; the LAST line is one JSON object.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { API_NODE_FLAGS } from '../../api/src/node-flags';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,7 +90,8 @@ const LAG_LOW_RATE = intFromEnv('BENCH_LAG_LOW_RATE', 100);
 const LAG_SAMPLE_EVERY = 10;
 const MEMORY_EVENTS = intFromEnv('BENCH_MEMORY_EVENTS', QUICK ? 100_000 : 1_000_000);
 /** Node flags of the service children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (BENCH_SERVICE_NODE_ARGS). */
-const SERVICE_NODE_ARGS = (process.env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+/** The api runs with the flags it is started with everywhere, plus any the run adds. */
+const SERVICE_NODE_ARGS = [...API_NODE_FLAGS, ...(process.env['BENCH_SERVICE_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean)];
 
 const SELLERS = ['bench-s1', 'bench-s2', 'bench-s3', 'bench-s4'];
 const SKUS = Array.from({ length: 20 }, (_, i) => `SKU-${String(i + 1).padStart(3, '0')}`);
@@ -565,7 +567,7 @@ const memoryAtEvents = async (): Promise<MemoryResult> => {
   if (reuse) {
     if (!existsSync(reuse)) throw new Error(`BENCH_LOG ${reuse} does not exist`);
     copyFileSync(reuse, path);
-    generated = { events: NaN, seconds: 0, fileMb: NaN };
+    generated = { events: NaN, seconds: 0, fileMb: statSync(reuse).size / 1024 / 1024 };
     console.log(`  log copied from ${reuse}`);
   } else {
     console.log(`  generating a log of >= ${fmt(MEMORY_EVENTS)} events through the real write side (not measured):`);
@@ -629,7 +631,7 @@ async function main(): Promise<void> {
       `  ${QUICK ? 'QUICK run' : 'full run'}; node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ` +
         `${fmt(totalmem() / 1024 / 1024)} MB RAM; temp dir ${workDir}`,
     );
-    console.log(`  services: node dist/apps/api/src/main.js, SQLITE_DURABILITY=full unless said, LOG_LEVEL=warn, 127.0.0.1`);
+    console.log(`  services: node ${SERVICE_NODE_ARGS.join(' ')} dist/apps/api/src/main.js, SQLITE_DURABILITY=full unless said, LOG_LEVEL=warn, 127.0.0.1`);
     if (SERVICE_NODE_ARGS.length > 0) console.log(`  service node flags: ${SERVICE_NODE_ARGS.join(' ')}`);
 
     if (PHASES.has('order')) {
@@ -710,7 +712,7 @@ async function main(): Promise<void> {
       console.log(`\n4. Resident memory after ${fmt(MEMORY_EVENTS)} events in the log`);
       const memory = await memoryAtEvents();
       console.log(
-        `  ${fmt(memory.events)} events (${memory.fileMb.toFixed(0)} MB file, generated in ${memory.generationSeconds.toFixed(1)} s): ` +
+        `  ${fmt(memory.events)} events (${memory.fileMb.toFixed(0)} MB file, ${memory.generationSeconds > 0 ? `generated in ${memory.generationSeconds.toFixed(1)} s` : 'reused'}): ` +
           `listening after ${memory.listeningSeconds.toFixed(1)} s, caught up after ${memory.catchUpSeconds.toFixed(1)} s`,
       );
       console.log(`  RSS ${memory.rssMb.toFixed(0)} MB once caught up (peak ${memory.peakRssMb.toFixed(0)} MB) (aim <= ${AIMS.rssMb} MB)`);

@@ -1,4 +1,4 @@
-import { assignmentResult, availableFor, binDecider, BinState, heldBy, heldFor, stockOf } from '../src/bin/bin.decider';
+import { assignmentResult, availableFor, binDecider, BinState, binStateForReading, heldBy, heldFor, stockOf } from '../src/bin/bin.decider';
 import { BinCommand, BinEvent } from '../src/bin/bin.events';
 import { DomainError, fold } from '../src/shared/decider';
 import { DeciderSpecification } from './decider-spec';
@@ -306,6 +306,23 @@ describe('bin decider', () => {
       const first = binDecider.initialState();
       binDecider.evolve(first, adjusted(5));
       expect(stockOf(binDecider.initialState(), 'sku-1').onHand).toBe(0);
+    });
+
+    it('folds the same stock for reading, without the keys of commands done, and refuses to decide on it', () => {
+      const events = [
+        adjusted(10),
+        inwarded(5, { reservedForOrderId: 'o1' }),
+        assigned('o1', 6, { fromReserved: 5, grnId: 'grn-1' }),
+        assigned('o3', 3),
+        handedOver('o3', 2),
+        released('o3', { assigned: 1, reserved: 0 }),
+      ];
+      const deciding = fold(binDecider, events);
+      const reading = events.reduce(binDecider.evolve, binStateForReading());
+      expect(reading.skus).toEqual(deciding.skus);
+      expect(deciding.assignments.size + deciding.adjustments.size + deciding.inwards.size + deciding.handovers.size).toBe(5);
+      expect(reading.assignments.size + reading.adjustments.size + reading.inwards.size + reading.handovers.size).toBe(0);
+      expect(() => binDecider.decide(assign('o4', 1), reading)).toThrow(/cannot decide/);
     });
 
     it('leaves the events folded and the results read untouched', () => {

@@ -1,6 +1,6 @@
 /** The queries the GET endpoints answer, over the read store. */
 import { ReadStore } from './store/read-store.port';
-import { COLLECTIONS, TrailDocument } from './projections/read-models.projection';
+import { COLLECTIONS, TrailDocument, trailRef } from './projections/read-models.projection';
 import { AccountDocument, OrderDocument, PurchaseOrderDocument, StockDocument } from './projections/views';
 
 export interface Page<T> {
@@ -75,13 +75,10 @@ export class ReadModelQueries {
     return page<PurchaseOrderDocument>(this.store(), COLLECTIONS.purchaseOrders, filter, query.limit, query.after);
   }
 
-  /** The events of one flow, in global order: where each one is in its stream (`@` is in no id). */
+  /** The events of one flow, in global order: where each one is in its stream. */
   async trail(correlationId: string): Promise<{ streamName: string; revision: number }[]> {
     const found = await this.store().collection<TrailDocument>(COLLECTIONS.trail).findOne({ _id: correlationId });
-    return (found?.events ?? []).map((ref) => {
-      const at = ref.lastIndexOf('@');
-      return { streamName: ref.slice(0, at), revision: Number(ref.slice(at + 1)) };
-    });
+    return found ? found.entries.map((entry) => trailRef(found, entry)) : [];
   }
 
   /**

@@ -12,6 +12,7 @@ import { Aggregate } from '@app/application/command-path/aggregate';
 import { parseRecordedEvent } from '@app/application/command-path/command-path';
 import { accountExists } from '@app/domain/account/account.decider';
 import { BinEvent } from '@app/domain/bin/bin.events';
+import { binStateForReading } from '@app/domain/bin/bin.decider';
 import { parseStreamName, STREAM_PREFIXES } from '@app/domain/shared/streams';
 import { EventStore, GenerationalCache, RecordedEvent } from '@app/event-store';
 import { Document, ReadStore, synchronousAccessOf } from '../store/read-store.port';
@@ -29,14 +30,30 @@ export const COLLECTIONS = {
 /** The one processor that feeds every read model; its checkpoint is the read side's position. */
 export const READ_MODELS_PROCESSOR = 'read-models';
 
-/** The trail index: the events of one flow, in global order. */
+/**
+ * The trail index: the events of one flow, in global order. Kept small, since every event of the
+ * log has an entry: the flow's streams once each, and one number per event,
+ * `revision * TRAIL_STREAMS + index of its stream` (8 bytes; a string per event took ~170).
+ */
 export type TrailDocument = {
   readonly _id: string;
   /** Position (decimal) of the last event indexed. */
   readonly last: string;
-  /** `<stream>@<revision>` of each event, in global order: one short string each, the index stays small. */
-  readonly events: readonly string[];
+  /** The streams of the flow, in the order their first event came. */
+  readonly streams: readonly string[];
+  /** One entry per event, in global order (see {@link trailEntry}). */
+  readonly entries: readonly number[];
 };
+
+/** How many streams one flow's trail can name; revisions up to 2^53 / this stay exact. */
+export const TRAIL_STREAMS = 65_536;
+
+export const trailEntry = (streamIndex: number, revision: bigint): number => Number(revision) * TRAIL_STREAMS + streamIndex;
+
+export const trailRef = (document: TrailDocument, entry: number): { streamName: string; revision: number } => ({
+  streamName: document.streams[entry % TRAIL_STREAMS]!,
+  revision: Math.floor(entry / TRAIL_STREAMS),
+});
 
 /** A document an applied batch changes, built once when the batch is written. */
 interface Touched {
@@ -54,6 +71,7 @@ interface Folded {
 
 export class ReadModelsProjection {
   private readonly folds: GenerationalCache<string, Folded>;
+  private readonly sharedNames = new Map<string, string>();
 
   constructor(
     private readonly events: EventStore,
@@ -61,7 +79,7 @@ export class ReadModelsProjection {
     private readonly target: () => ReadStore,
     options: { readonly cacheSize?: number } = {},
   ) {
-    this.folds = new GenerationalCache(options.cacheSize ?? 30_000);
+    this.folds = new GenerationalCache(options.cacheSize ?? 10_000);
   }
 
   /** Applies one event to the read models; applying it again changes nothing. */
@@ -110,7 +128,7 @@ export class ReadModelsProjection {
         return;
       }
       case 'bin': {
-        const state = await this.fold(BinAggregate, event);
+        const state = await this.fold(BinAggregate, event, binStateForReading);
         const sku = (event.data as BinEvent['data']).sku;
         note(COLLECTIONS.stock, `${event.streamName}.${sku}`, { build: () => stockDocument(state, stream, sku, revision) });
         return;
@@ -149,15 +167,32 @@ export class ReadModelsProjection {
     const last = stored === undefined ? -1n : BigInt(stored.last);
     const fresh = events.filter((event) => event.position > last);
     if (fresh.length === 0) return;
-    const document: TrailDocument = {
-      _id: correlationId,
-      last: fresh[fresh.length - 1]!.position.toString(),
-      events: [
-        ...(stored?.events ?? []),
-        ...fresh.map((event) => `${event.streamName}@${event.revision}`),
-      ],
-    };
+    const streams = [...(stored?.streams ?? [])];
+    const entries = [...(stored?.entries ?? [])];
+    for (const event of fresh) {
+      let index = streams.indexOf(event.streamName);
+      if (index < 0) {
+        if (streams.length >= TRAIL_STREAMS) throw new Error(`The flow ${correlationId} has more than ${TRAIL_STREAMS} streams`);
+        index = streams.push(this.shared(event.streamName)) - 1;
+      }
+      entries.push(trailEntry(index, event.revision));
+    }
+    const document: TrailDocument = { _id: correlationId, last: fresh[fresh.length - 1]!.position.toString(), streams, entries };
     await collection.replaceOne(stored ? { _id: correlationId, last: stored.last } : { _id: correlationId }, document, { upsert: !stored });
+  }
+
+  /**
+   * One copy of the name of a stream many flows touch (bins, accounts), instead of one per flow.
+   * Order and PO streams belong to one flow each: they are kept as they come.
+   */
+  private shared(streamName: string): string {
+    if (!streamName.startsWith('bin-') && !streamName.startsWith('account-')) return streamName;
+    let name = this.sharedNames.get(streamName);
+    if (name === undefined) {
+      name = streamName;
+      this.sharedNames.set(name, name);
+    }
+    return name;
   }
 
   /** Forgets the folded states (a rebuild starts from nothing). */
@@ -196,6 +231,8 @@ export class ReadModelsProjection {
   private async fold<State, Command, Event extends { type: string; data: unknown }>(
     aggregate: Aggregate<State, Command, Event>,
     event: RecordedEvent,
+    /** The state folding starts from, when the read side needs less than the deciding one. */
+    initialState: () => State = aggregate.decider.initialState,
   ): Promise<State> {
     let folded = this.folds.get(event.streamName);
     if (folded && event.revision <= folded.revision) {
@@ -203,7 +240,7 @@ export class ReadModelsProjection {
       return folded.state as State;
     }
     if (!folded || folded.revision !== event.revision - 1n) {
-      let state = aggregate.decider.initialState();
+      let state = initialState();
       const earlier = event.revision === 0n ? [] : await this.events.readStream(event.streamName, { maxCount: Number(event.revision) });
       for (const recorded of earlier) state = aggregate.decider.evolve(state, parseRecordedEvent(aggregate, recorded));
       folded = { state, revision: event.revision - 1n };
