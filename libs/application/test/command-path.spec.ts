@@ -198,4 +198,33 @@ describe('CommandPath', () => {
     expect(handled.revision).toBe(2n);
     expect(stockOf(handled.state, 'SKU').onHand).toBe(7);
   });
+
+  it('answers a load of a stream with an append in flight only once that append is folded in', async () => {
+    // As with EventStoreDB, an append can be in the log (and reach subscribers) before its writer
+    // hears back: here the acknowledgement waits for the test.
+    const store = open();
+    const acknowledgements: (() => void)[] = [];
+    const slow: EventStore = Object.create(store) as EventStore;
+    slow.append = async (...args) => {
+      const result = await store.append(...args);
+      await new Promise<void>((resolve) => acknowledgements.push(resolve));
+      return result;
+    };
+    const path = new CommandPath(slow);
+    const adjusting = path.handle(BinAggregate, BIN, { type: 'AdjustStock', adjustmentId: 'a', sku: 'SKU', quantity: 1 }, context());
+    while (acknowledgements.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    acknowledgements.shift()!();
+    await adjusting;
+    const assigning = path.handle(BinAggregate, BIN, { type: 'AssignStock', assignmentId: 'as', orderId: 'o1', sku: 'SKU', quantity: 1 }, context());
+    while (acknowledgements.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // A reader that learnt of the assignment from the log loads the bin meanwhile.
+    expect((await store.readStream(BIN)).map((e) => e.type)).toEqual(['StockAdjusted', 'StockAssigned']);
+    let loaded: { revision: bigint | undefined } | undefined;
+    const loading = path.load(BinAggregate, BIN).then((l) => (loaded = l));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(loaded).toBeUndefined();
+    acknowledgements.shift()!();
+    await Promise.all([assigning, loading]);
+    expect(loaded?.revision).toBe(1n);
+  });
 });

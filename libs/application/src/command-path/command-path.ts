@@ -97,6 +97,8 @@ export interface CommandPathOptions {
 
 export class CommandPath {
   private readonly mutex = new KeyedMutex();
+  /** Streams with an append of this process in flight (held under the stream's mutex), settled once folded. */
+  private readonly appending = new Map<string, Promise<void>>();
   private readonly cache: GenerationalCache<string, CacheEntry>;
   private readonly maxAttempts: number;
 
@@ -108,11 +110,27 @@ export class CommandPath {
     this.cache = new GenerationalCache(options.cacheSize ?? 50_000);
   }
 
-  /** The aggregate's current state: the cached fold plus whatever was appended since. */
+  /**
+   * The aggregate's current state: the cached fold plus whatever was appended since. While this
+   * process has an append to the stream in flight, waits for it: its events may already be in the
+   * log (committed, not yet acknowledged) and seen by a reader that must then find them folded.
+   * `orWhileAppending`: a reader that only estimates (a stock check before an order is placed) takes
+   * the state before that append instead of waiting a commit for it.
+   */
   async load<State, Command, Event extends { type: string; data: unknown }>(
     aggregate: Aggregate<State, Command, Event>,
     streamName: string,
-    options: { readonly reread?: boolean; readonly context?: CommandContext } = {},
+    options: { readonly context?: CommandContext; readonly orWhileAppending?: boolean } = {},
+  ): Promise<Loaded<State>> {
+    const appending = options.orWhileAppending ? undefined : this.appending.get(streamName);
+    if (appending) await appending;
+    return this.loadNow(aggregate, streamName, options);
+  }
+
+  private async loadNow<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    streamName: string,
+    options: { readonly reread?: boolean; readonly context?: CommandContext },
   ): Promise<Loaded<State>> {
     const positions = options.context?.positions;
     for (;;) {
@@ -155,10 +173,12 @@ export class CommandPath {
     return this.mutex.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
         // After a conflict the fold is behind whatever the mark says: read the tail.
-        const loaded = await this.load(aggregate, streamName, { reread: attempt > 1, context });
+        const loaded = await this.loadNow(aggregate, streamName, { reread: attempt > 1, context });
         const events = aggregate.decider.decide(command, loaded.state);
         if (events.length === 0) return { ...loaded, events };
         const expectedRevision = loaded.revision ?? NO_STREAM;
+        let appended!: () => void;
+        this.appending.set(streamName, new Promise<void>((resolve) => (appended = resolve)));
         try {
           const result = await this.store.append(
             streamName,
@@ -177,7 +197,7 @@ export class CommandPath {
               event,
             })),
           );
-          if (!entry) return { ...(await this.load(aggregate, streamName, { context })), events };
+          if (!entry) return { ...(await this.loadNow(aggregate, streamName, { context })), events };
           return { state: entry.state as State, revision: entry.revision, position: entry.position, events };
         } catch (error) {
           if (!(error instanceof ConcurrencyConflictError)) {
@@ -188,6 +208,9 @@ export class CommandPath {
           if (attempt >= this.maxAttempts) throw new TooManyConflictsError(streamName, attempt);
           // Another process wrote: the cached fold is behind; the next load reads the new events.
           if (attempt > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+        } finally {
+          this.appending.delete(streamName);
+          appended();
         }
       }
     });

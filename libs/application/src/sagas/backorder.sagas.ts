@@ -19,29 +19,37 @@ import { BuyShortfallCommand, CancelBackordersCommand, InwardHandoverCommand, Op
 import { Saga } from './saga';
 import { contextFromEvent } from './saga-context';
 
-/** A reaction to the events of order streams. */
+/**
+ * A reaction to events of one type of order streams. Events of other types are not parsed: a saga
+ * reads only what it reacts to (a broken event stops the processors that use its type, and the
+ * read-model projection, which uses every event).
+ */
 const onOrderEvent =
-  (react: (event: OrderEvent, ids: { accountId: string; orderId: string }, recorded: RecordedEvent) => ICommand[]) =>
+  <Type extends OrderEvent['type']>(
+    type: Type,
+    react: (event: Extract<OrderEvent, { type: Type }>, ids: { accountId: string; orderId: string }, recorded: RecordedEvent) => ICommand[],
+  ) =>
   (recorded: RecordedEvent): ICommand[] => {
+    if (recorded.type !== type) return [];
     const stream = parseStreamName(recorded.streamName);
     if (stream?.category !== 'order') return [];
-    return react(parseRecordedEvent(OrderAggregate, recorded), stream, recorded);
+    const event = parseRecordedEvent(OrderAggregate, recorded);
+    return event.type === type ? react(event as Extract<OrderEvent, { type: Type }>, stream, recorded) : [];
   };
 
 export const purchasingSaga: Saga = {
   name: 'purchasing',
   filter: { streamPrefixes: [STREAM_PREFIXES.order] },
-  react: onOrderEvent((event, { accountId, orderId }, recorded) =>
-    event.type === 'InventoryAssignmentCompleted'
-      ? [new BuyShortfallCommand(accountId, orderId, contextFromEvent('purchasing', recorded, 'buy'))]
-      : [],
-  ),
+  react: onOrderEvent('InventoryAssignmentCompleted', (_event, { accountId, orderId }, recorded) => [
+    new BuyShortfallCommand(accountId, orderId, contextFromEvent('purchasing', recorded, 'buy')),
+  ]),
 };
 
 export const vendorOrdersSaga: Saga = {
   name: 'vendor-orders',
   filter: { streamPrefixes: [STREAM_PREFIXES.purchaseOrder] },
   react: (recorded) => {
+    if (recorded.type !== 'PurchaseOrderCreated') return [];
     const stream = parseStreamName(recorded.streamName);
     if (stream?.category !== 'po') return [];
     const event = parseRecordedEvent(PurchaseOrderAggregate, recorded);
@@ -54,19 +62,15 @@ export const vendorOrdersSaga: Saga = {
 export const inwardingSaga: Saga = {
   name: 'inwarding',
   filter: { streamPrefixes: [STREAM_PREFIXES.order] },
-  react: onOrderEvent((event, { accountId, orderId }, recorded) =>
-    event.type === 'OrderHandedOver'
-      ? [new InwardHandoverCommand(accountId, orderId, event.data.handoverId, contextFromEvent('inwarding', recorded, 'grn'))]
-      : [],
-  ),
+  react: onOrderEvent('OrderHandedOver', (event, { accountId, orderId }, recorded) => [
+    new InwardHandoverCommand(accountId, orderId, event.data.handoverId, contextFromEvent('inwarding', recorded, 'grn')),
+  ]),
 };
 
 export const cancellationSaga: Saga = {
   name: 'cancellation',
   filter: { streamPrefixes: [STREAM_PREFIXES.order] },
-  react: onOrderEvent((event, { accountId, orderId }, recorded) =>
-    event.type === 'OrderCancelled'
-      ? [new CancelBackordersCommand(accountId, orderId, contextFromEvent('cancellation', recorded, 'unwind'))]
-      : [],
-  ),
+  react: onOrderEvent('OrderCancelled', (_event, { accountId, orderId }, recorded) => [
+    new CancelBackordersCommand(accountId, orderId, contextFromEvent('cancellation', recorded, 'unwind')),
+  ]),
 };

@@ -45,13 +45,14 @@ export class InventoryService {
 
   /**
    * What `orderId` may take of each SKU in the account's main location: free stock plus goods
-   * reserved for it, summed over the bins.
+   * reserved for it, summed over the bins. An estimate (stock moves on right after it anyway): a
+   * bin with an assignment in flight answers as it stood before it; assignments decide for real.
    */
   async availableInMainLocation(accountId: string, skus: readonly string[], orderId: string): Promise<Map<string, number>> {
     const account = await this.accounts.get(accountId);
     const available = new Map(skus.map((sku) => [sku, 0]));
     for (const binId of binsForAssignment(account, MAIN_LOCATION_ID)) {
-      const { state } = await this.commands.load(BinAggregate, binStream(accountId, MAIN_LOCATION_ID, binId));
+      const { state } = await this.commands.load(BinAggregate, binStream(accountId, MAIN_LOCATION_ID, binId), { orWhileAppending: true });
       for (const sku of skus) available.set(sku, available.get(sku)! + availableFor(state, sku, orderId));
     }
     return available;
