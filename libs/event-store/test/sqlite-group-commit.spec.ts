@@ -63,6 +63,26 @@ describe('SQLite group commit', () => {
     expect(all.map((e) => e.position)).toEqual([1n, 2n, 3n]);
   });
 
+  it('rolls back and fails alone an append that breaks after writing part of itself; the batch runs again without it', async () => {
+    const taken = event('Taken');
+    await store.append('other', [taken], { expectedRevision: NO_STREAM });
+    const outcomes = await Promise.allSettled([
+      store.append('before', [event('A')], { expectedRevision: NO_STREAM }),
+      // Its first event inserts, its second reuses an event id of another stream: UNIQUE fails mid-append.
+      store.append('broken', [event('B1'), { ...event('B2'), id: taken.id }], { expectedRevision: NO_STREAM }),
+      store.append('after', [event('C')], { expectedRevision: NO_STREAM }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    expect(await store.readStream('broken')).toEqual([]);
+    const all = await store.readAll();
+    expect(all.map((e) => [e.streamName, e.position])).toEqual([
+      ['other', 1n],
+      ['before', 2n],
+      ['after', 3n],
+    ]);
+  });
+
   it('fails every write of a batch that cannot commit, and writes none of it', async () => {
     const other = openSqliteDatabase({ path });
     other.pragma('busy_timeout = 0');

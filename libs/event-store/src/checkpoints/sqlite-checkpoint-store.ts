@@ -41,7 +41,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
             : this.update.run(position.toString(), now, processorName, expected.toString()).changes;
         if (changes !== 1) throw new CheckpointConflictError(processorName, expected);
       },
-      { durable: false },
+      // A single statement: when it changed nothing, nothing was written.
+      { durable: false, failsCleanly: (error) => error instanceof CheckpointConflictError },
     );
   }
 

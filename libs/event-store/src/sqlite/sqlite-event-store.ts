@@ -116,6 +116,8 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) throw new RangeError('append needs at least one event');
     const { result } = await this.commits.run(() => this.appendInTransaction(streamName, events, options.expectedRevision), {
       durable: true,
+      // The revision checks throw before anything is inserted.
+      failsCleanly: (error) => error instanceof ConcurrencyConflictError,
       committed: ({ rows }) => {
         // Committed: subscriptions of this process read these from memory, parsed once for all of them.
         if (rows) this.recent.add(rows.map(toRecorded));
