@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteCheckpointStore } from '../src/checkpoints/sqlite-checkpoint-store';
 import { ANY, RecordedEvent } from '../src/event-store.port';
-import { ProcessorFailedError, ProcessorRunner, RunningProcessor } from '../src/processors/processor-runner';
+import { CONCURRENT_CHECKPOINT_INTERVAL_MS, ProcessorFailedError, ProcessorRunner, RunningProcessor } from '../src/processors/processor-runner';
 import { openSqliteDatabase, SqliteDatabase } from '../src/sqlite/sqlite-database';
 import { SqliteEventStore } from '../src/sqlite/sqlite-event-store';
 
@@ -259,6 +259,32 @@ describe('ProcessorRunner', () => {
         },
       });
       await expect(running.done).rejects.toBeInstanceOf(ProcessorFailedError);
+    });
+
+    it('writes its checkpoint at most once per interval while events keep coming, and the last one when it stops', async () => {
+      let writes = 0;
+      const counting = Object.create(checkpoints) as SqliteCheckpointStore;
+      counting.store = async (...args) => {
+        writes++;
+        return checkpoints.store(...args);
+      };
+      const countingRunner = new ProcessorRunner(store, counting, { retry: fastRetry, logger: quietLogger });
+      let handled = 0;
+      const running = countingRunner.start({ name: 'c', concurrency: 8, handle: async () => void handled++ });
+      let last = 0n;
+      const started = performance.now();
+      for (let i = 0; i < 40; i++) {
+        last = await append(`order-${i % 5}.1`, 'E');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const elapsed = performance.now() - started;
+      await until(() => handled === 40);
+      await countingRunner.stop('c');
+      expect(await checkpoints.load('c')).toBe(last);
+      expect(running.status().checkpoint).toBe(last);
+      // 40 events over `elapsed` ms: one write per interval, plus the first and the last.
+      expect(writes).toBeLessThanOrEqual(Math.ceil(elapsed / CONCURRENT_CHECKPOINT_INTERVAL_MS) + 2);
+      expect(writes).toBeLessThan(40);
     });
 
     it('starts after its checkpoint on restart and finishes what it was handling when stopped', async () => {
