@@ -15,6 +15,7 @@ import { AccountsService } from '../src/services/accounts.service';
 import { InventoryService } from '../src/services/inventory.service';
 import { OrdersService } from '../src/services/orders.service';
 import { PurchaseOrdersService } from '../src/services/purchase-orders.service';
+import { mulberry32 } from '../../event-store/bench/mulberry32';
 import { mappedVendor } from '@app/domain/account/account.decider';
 import { DomainError } from '@app/domain/shared/decider';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
@@ -39,13 +40,6 @@ const SKUS = Array.from({ length: SKU_COUNT }, (_, i) => `SKU-${String(i + 1).pa
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-const mulberry32 = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 const random = mulberry32(0x5eed);
 const chance = (p: number): boolean => random() < p;
 const between = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));

@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { EventToAppend, ExpectedRevision, NO_STREAM } from '../src/event-store.port';
 import { openSqliteDatabase, SqliteDurability } from '../src/sqlite/sqlite-database';
 import { SqliteEventStore } from '../src/sqlite/sqlite-event-store';
+import { mulberry32 } from './mulberry32';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -61,13 +62,6 @@ const WARMUP_STREAMS = Math.min(100, WARMUP_EVENTS);
 // ---------------------------------------------------------------------------------------------
 // Workload (deterministic: fixed-seed PRNG)
 
-const mulberry32 = (seed: number) => (): number => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 const hex = (random: () => number, length: number): string => {
   let out = '';

@@ -153,10 +153,12 @@ export class CommandPath {
           event: parseRecordedEvent(aggregate, event),
         })),
       );
+      if (entry) {
+        entry.mark = mark;
+        positions?.recordSeen(entry.position);
+        return { state: entry.state as State, revision: entry.revision, position: entry.position };
+      }
       // The cached fold was dropped while the tail was read: read the whole stream.
-      if (entry) entry.mark = mark;
-      if (entry) positions?.recordSeen(entry.position);
-      if (entry) return { state: entry.state as State, revision: entry.revision, position: entry.position };
     }
   }
 

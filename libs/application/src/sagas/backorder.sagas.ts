@@ -33,8 +33,8 @@ const onOrderEvent =
     if (recorded.type !== type) return [];
     const stream = parseStreamName(recorded.streamName);
     if (stream?.category !== 'order') return [];
-    const event = parseRecordedEvent(OrderAggregate, recorded);
-    return event.type === type ? react(event as Extract<OrderEvent, { type: Type }>, stream, recorded) : [];
+    // Parsing checks the data against the schema of `recorded.type`, which is `type`.
+    return react(parseRecordedEvent(OrderAggregate, recorded) as Extract<OrderEvent, { type: Type }>, stream, recorded);
   };
 
 export const purchasingSaga: Saga = {

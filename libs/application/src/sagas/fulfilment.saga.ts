@@ -15,11 +15,7 @@ import { Saga } from './saga';
 
 export const FULFILMENT_SAGA = 'fulfilment';
 
-/** The event types this saga reacts to; others are not parsed. */
-const REACTS_TO = new Set(['OrderPlaced', 'OrderApproved', 'InventoryAssignmentRequested', 'OrderHandedOver', 'OrderCancelled', 'GoodsReceived']);
-
 const react = (recorded: RecordedEvent): ICommand[] => {
-  if (!REACTS_TO.has(recorded.type)) return [];
   const stream = parseStreamName(recorded.streamName);
   const context = (step: string) => contextFromEvent(FULFILMENT_SAGA, recorded, step);
   if (stream?.category === 'order') {

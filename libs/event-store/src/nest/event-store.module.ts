@@ -13,7 +13,6 @@ import { SqliteCheckpointStore } from '../checkpoints/sqlite-checkpoint-store';
 import { connectEsdbEventStore } from '../esdb/esdb-event-store';
 import { EventStore } from '../event-store.port';
 import { ProcessorRunner } from '../processors/processor-runner';
-import { SqliteCommitQueue } from '../sqlite/sqlite-commit-queue';
 import { openSqliteDatabase, SqliteDatabase } from '../sqlite/sqlite-database';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
 import { ProcessorHost } from './processor-host';
@@ -31,8 +30,8 @@ class StoresLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stopAll();
+    // Commits whatever is still queued on the connection (checkpoints included) before it closes.
     await this.store.close();
-    if (this.db) SqliteCommitQueue.of(this.db).flush();
     this.db?.close();
     await this.mongo?.close();
   }
