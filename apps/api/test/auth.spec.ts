@@ -3,9 +3,8 @@
  * account's API key, returned once by `POST /accounts`, acts only under `/accounts/{itsOwnId}/…`.
  * Missing or unknown token: 401; another account's path: 403. Only the key's SHA-256 is stored.
  */
-import { CommandBus } from '@nestjs/cqrs';
-import { createHash, randomUUID } from 'node:crypto';
-import { CreatePurchaseOrderCommand } from '@app/application/commands/commands';
+import { createHash } from 'node:crypto';
+import { purchaseOrderIdFor } from '@app/domain/fulfilment/ids';
 import { ADMIN_TOKEN, Answer, ApiHarness } from './support/api-harness';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -21,41 +20,32 @@ const ENDPOINTS: [method: string, template: string, body: unknown][] = [
   ['POST', '/accounts/{a}/orders/o1/approve', undefined],
   ['POST', '/accounts/{a}/orders/o1/assign', undefined],
   ['POST', '/accounts/{a}/orders/o1/handover', { lines: [{ sku: 'SKU-1', quantity: 1 }] }],
+  // Before the cancellation, which closes the PO.
+  ['POST', '/accounts/{a}/purchase-orders/{p}/grns', { lines: [{ sku: 'SKU-1', quantity: 1 }] }],
   ['POST', '/accounts/{a}/orders/o1/cancel', undefined],
-  ['POST', '/accounts/{a}/purchase-orders/p1/grns', { lines: [{ sku: 'SKU-1', quantity: 1 }] }],
 ];
 
 describe('auth', () => {
   let api: ApiHarness;
   let keys: Record<'S' | 'T' | 'V', string>;
 
-  const context = (correlationId: string) => ({
-    commandId: randomUUID(),
-    correlationId,
-    causationId: 'test',
-    actor: 'test',
-    occurredAt: new Date().toISOString(),
-  });
-
-  /** A seller with stock, an order o1 holding 2 units, and a PO p1 for it. */
+  /**
+   * A seller with stock and an order o1 holding 10 units and waiting for 5 more, bought on a PO
+   * from V; the seller does not inward automatically, so the PO takes manual GRNs.
+   */
   const prepareSeller = async (accountId: 'S' | 'T') => {
-    const { apiKey } = await api.openAccount(accountId, 'seller', { allowOrdersWithoutInventory: true });
+    const { apiKey } = await api.openAccount(accountId, 'seller', { allowOrdersWithoutInventory: true, autoPoVendorLevel: true });
     await api.adjust(accountId, 'SKU-1', 10);
-    const placed = await api.post(`/accounts/${accountId}/orders`, { orderId: 'o1', lines: [{ sku: 'SKU-1', quantity: 5 }] });
+    await api.request('PUT', `/accounts/${accountId}/products/SKU-1/vendor`, { body: { vendorAccountId: 'V' } });
+    const placed = await api.post(`/accounts/${accountId}/orders`, { orderId: 'o1', lines: [{ sku: 'SKU-1', quantity: 15 }] });
     expect(placed.status).toBe(201);
-    await api.app.get(CommandBus).execute(
-      new CreatePurchaseOrderCommand(
-        accountId,
-        { purchaseOrderId: 'p1', vendorAccountId: 'V', sourceOrderId: 'o1', lines: [{ sku: 'SKU-1', quantity: 5 }] },
-        context(`order-${accountId}.o1`),
-      ),
-    );
+    await api.settle();
     return apiKey;
   };
 
   beforeAll(async () => {
     api = await ApiHarness.start();
-    const vendor = await api.openAccount('V', 'vendor');
+    const vendor = await api.openAccount('V', 'vendor', { isB2bNew: true, vendorPanelType: 2 });
     keys = { S: await prepareSeller('S'), T: await prepareSeller('T'), V: vendor.apiKey };
   });
   afterAll(() => api.stop());
@@ -74,7 +64,8 @@ describe('auth', () => {
     return answer;
   };
 
-  const url = (template: string, accountId: string) => template.replace('{a}', accountId);
+  const url = (template: string, accountId: string) =>
+    template.replace('{a}', accountId).replace('{p}', purchaseOrderIdFor(accountId, 'o1', 1, 'V'));
 
   describe('401', () => {
     it.each(ENDPOINTS)('%s %s without a token', async (method, template, body) => {
@@ -141,7 +132,7 @@ describe('auth', () => {
       const handover = await api.request('POST', '/accounts/S/orders/own-1/handover', { body: { lines: [{ sku: 'SKU-2', quantity: 1 }] }, token: keys.S });
       expect(handover.status).toBe(200);
       expect((await api.request('POST', '/accounts/S/orders/own-1/cancel', { token: keys.S })).status).toBe(200);
-      const grn = await api.request('POST', '/accounts/S/purchase-orders/p1/grns', { body: { lines: [{ sku: 'SKU-1', quantity: 1 }] }, token: keys.S });
+      const grn = await api.request('POST', `/accounts/S/purchase-orders/${purchaseOrderIdFor('S', 'o1', 1, 'V')}/grns`, { body: { lines: [{ sku: 'SKU-1', quantity: 1 }] }, token: keys.S });
       expect(grn.status).toBe(201);
 
       const written = (await api.allEvents()).slice(before);

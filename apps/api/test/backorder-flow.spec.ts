@@ -4,12 +4,12 @@
  */
 import { CommandBus } from '@nestjs/cqrs';
 import { SAGAS } from '@app/application/application.module';
-import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
+import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { SagaProcessor } from '@app/application/sagas/saga';
-import { BinAggregate, OrderAggregate } from '@app/application/aggregates';
-import { BuyShortfallCommand } from '@app/application/commands/commands';
+import { FULFILMENT } from '@app/application/sagas/fulfilment.saga';
+import { BinAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
 import { CommandPath } from '@app/application/command-path/command-path';
-import { binStream } from '@app/domain/shared/streams';
+import { binStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
 import { CheckpointStore, ProcessorRunner, RecordedEvent } from '@app/event-store';
 import { ApiHarness } from './support/api-harness';
@@ -50,7 +50,7 @@ describe('the backorder flow', () => {
     await api.openAccount(id, 'vendor', settings);
     if (stock > 0) await api.adjust(id, 'SKU', stock);
   };
-  const poId = purchaseOrderIdFor('S', 'o1', 'V');
+  const poId = purchaseOrderIdFor('S', 'o1', 1, 'V');
   const voId = vendorOrderIdFor('S', poId);
 
   const placeShortOrder = () => post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'SKU', quantity: 5 }] }, 201);
@@ -95,7 +95,11 @@ describe('the backorder flow', () => {
     ]);
     expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 7, assigned: 0, available: 7 }]);
     expect((await get('/accounts/S/reports/backorders')).items).toEqual([]);
-    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'HANDED_OVER' });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({
+      status: 'HANDED_OVER',
+      lines: [{ quantity: 3, assigned: 0, pending: 0, handedOver: 3 }],
+      inventoryDetails: [],
+    });
   });
 
   it('buys nothing when the stock is there', async () => {
@@ -146,8 +150,8 @@ describe('the backorder flow', () => {
     await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 2 }, { sku: 'C', quantity: 1 }, { sku: 'D', quantity: 1 }] }, 201);
     const pos = (await get('/accounts/S/purchase-orders?sourceOrderId=o1')).items;
     expect(pos.map((p: { vendorAccountId: string; lines: unknown }) => [p.vendorAccountId, p.lines])).toEqual([
-      ['V', [{ sku: 'A', quantity: 3, receivedQuantity: 0 }, { sku: 'B', quantity: 2, receivedQuantity: 0 }]],
-      ['W', [{ sku: 'C', quantity: 1, receivedQuantity: 0 }]],
+      ['V', [{ sku: 'A', quantity: 3, receivedQuantity: 0, closedQuantity: 0 }, { sku: 'B', quantity: 2, receivedQuantity: 0, closedQuantity: 0 }]],
+      ['W', [{ sku: 'C', quantity: 1, receivedQuantity: 0, closedQuantity: 0 }]],
     ]);
     expect((await get('/accounts/S/orders/o1')).pendingReasons).toEqual(
       expect.arrayContaining([{ sku: 'D', reason: 'SKU_NOT_MAPPED' }, { sku: 'A', reason: 'AWAITING_VENDOR' }]),
@@ -194,7 +198,7 @@ describe('the backorder flow', () => {
     expect((await api.post(`/accounts/S/purchase-orders/${poId}/grns`, { lines: [{ sku: 'SKU', quantity: 1 }] })).status).toBe(409);
   });
 
-  it('opens no vendor order for a vendor without the new B2B flow and the Advanced Vendor Panel, and the PO says why', async () => {
+  it('opens no vendor order for a vendor without the new B2B flow and the Advanced Vendor Panel: the PO says why and is cancelled', async () => {
     await seller();
     await vendor({ isB2bNew: true, vendorPanelType: 1 });
     await map('S', 'SKU', 'V');
@@ -202,8 +206,45 @@ describe('the backorder flow', () => {
     const po = await get(`/accounts/S/purchase-orders/${poId}`);
     expect(po.vendorOrderId).toBeUndefined();
     expect(po.vendorOrderError).toMatch(/isB2bNew and vendorPanelType 2/);
+    expect(po.status).toBe('CANCELLED');
     expect((await get('/accounts/V/orders')).items).toEqual([]);
     expect(await get('/accounts/S/orders/o1')).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }] });
+
+    // Nothing is on order for it, so stock that comes in is assigned to it...
+    await api.adjust('S', 'SKU', 1);
+    expect(await post('/accounts/S/orders/o1/assign')).toMatchObject({ lines: [{ assigned: 3, pending: 2 }] });
+    await api.settle();
+    // ...and once the vendor can take it, the next round buys the rest again, under a new PO id.
+    await api.request('PATCH', '/accounts/V/settings', { body: { vendorPanelType: 2 } });
+    await post('/accounts/S/orders/o1/assign');
+    const again = (await get('/accounts/S/purchase-orders?sourceOrderId=o1')).items;
+    expect(again.map((p: { purchaseOrderId: string; status: string; lines: { quantity: number }[] }) => [p.purchaseOrderId, p.status, p.lines[0]!.quantity])).toEqual([
+      [poId, 'CANCELLED', 3],
+      [purchaseOrderIdFor('S', 'o1', 2, 'V'), 'CANCELLED', 2],
+      [purchaseOrderIdFor('S', 'o1', 3, 'V'), 'APPROVED', 2],
+    ]);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'AWAITING_VENDOR' }] });
+  });
+
+  it('buys a later shortfall for the same vendor under a new PO (the SKU mapped after the order, then assign)', async () => {
+    await seller(SELLER_SETTINGS, 0);
+    await vendor();
+    await api.adjust('V', 'OTHER', 10);
+    await map('S', 'SKU', 'V');
+    await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'SKU', quantity: 2 }, { sku: 'OTHER', quantity: 1 }] }, 201);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({
+      pendingReasons: [{ sku: 'SKU', reason: 'AWAITING_VENDOR' }, { sku: 'OTHER', reason: 'SKU_NOT_MAPPED' }],
+    });
+    await map('S', 'OTHER', 'V');
+    await post('/accounts/S/orders/o1/assign');
+    const pos = (await get('/accounts/S/purchase-orders?sourceOrderId=o1')).items;
+    expect(pos.map((p: { purchaseOrderId: string; lines: { sku: string; quantity: number }[] }) => [p.purchaseOrderId, p.lines.map((l) => [l.sku, l.quantity])])).toEqual([
+      [purchaseOrderIdFor('S', 'o1', 1, 'V'), [['SKU', 2]]],
+      [purchaseOrderIdFor('S', 'o1', 2, 'V'), [['OTHER', 1]]],
+    ]);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({
+      pendingReasons: [{ sku: 'SKU', reason: 'AWAITING_VENDOR' }, { sku: 'OTHER', reason: 'AWAITING_VENDOR' }],
+    });
   });
 
   it('opens the vendor order UNAPPROVED when the vendor requires approval, and assigns it on approval', async () => {
@@ -232,6 +273,7 @@ describe('the backorder flow', () => {
     expect((await api.post(`/accounts/V/orders/${voId}/handover`, { lines: [{ sku: 'SKU', quantity: 2 }] })).status).toBe(409);
     await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
     expect(await get('/accounts/S/orders/o1')).toMatchObject({ lines: [{ assigned: 3, pending: 2 }] });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'PARTIALLY_HANDED_OVER', lines: [{ assigned: 0, pending: 2, handedOver: 1 }] });
   });
 
   it('sends a vendor order\'s own shortfall on to the vendor\'s vendor', async () => {
@@ -241,7 +283,7 @@ describe('the backorder flow', () => {
     await map('V', 'SKU', 'W');
     await map('S', 'SKU', 'V');
     await placeShortOrder();
-    const secondPo = purchaseOrderIdFor('V', voId, 'W');
+    const secondPo = purchaseOrderIdFor('V', voId, 1, 'W');
     const secondVendorOrder = vendorOrderIdFor('V', secondPo);
     expect(await get(`/accounts/V/purchase-orders/${secondPo}`)).toMatchObject({ sourceOrderId: voId, lines: [{ quantity: 2 }], vendorOrderId: secondVendorOrder });
     await post(`/accounts/W/orders/${secondVendorOrder}/handover`, {});
@@ -265,29 +307,8 @@ describe('the backorder flow', () => {
     await api.settle();
     const pos = ofType(await api.allEvents(), 'PurchaseOrderCreated');
     expect(pos.map((e) => e.streamName.split('.')[0])).toEqual(['po-S', 'po-V']);
-    const wOrder = vendorOrderIdFor('V', purchaseOrderIdFor('V', voId, 'W'));
+    const wOrder = vendorOrderIdFor('V', purchaseOrderIdFor('V', voId, 1, 'W'));
     expect(await get(`/accounts/W/orders/${wOrder}`)).toMatchObject({ pendingReasons: [{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }] });
-  });
-
-  it('records AWAITING_VENDOR for a SKU a linked PO buys even when a crash came between linking and recording it', async () => {
-    await seller({ allowOrdersWithoutInventory: true }, 0);
-    await placeShortOrder();
-    await api.settle();
-    // A PO was linked, then the process died before the reason was recorded (as code before the
-    // reason came first could leave it). The purchasing saga is stopped while that state is written,
-    // so that it does not record reasons of its own meanwhile; the test runs its step itself.
-    await api.app.get<ProcessorRunner>(PROCESSOR_RUNNER).stop('purchasing');
-    const commands = api.app.get(CommandPath);
-    const context = { commandId: 'link-1', correlationId: 'order-S.o1', causationId: 'test', actor: 'test', occurredAt: new Date().toISOString() };
-    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'PlaceOrder', orderId: 'o2x', accountId: 'S', lines: [{ sku: 'SKU', quantity: 2 }], requestHash: 'h', approvalRequired: false }, context);
-    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'CompleteInventoryAssignment', round: 1, assignments: [] }, { ...context, commandId: 'c-1' });
-    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'LinkPurchaseOrder', purchaseOrderId: 'po-x', vendorAccountId: 'V', accountId: 'S', lines: [{ sku: 'SKU', quantity: 2 }] }, { ...context, commandId: 'l-1' });
-    await api.app.get(CommandBus).execute(new BuyShortfallCommand('S', 'o2x', { ...context, commandId: 'buy-1' }));
-    expect((await get('/accounts/S/orders/o2x')).pendingReasons).toEqual([{ sku: 'SKU', reason: 'AWAITING_VENDOR' }]);
-    // A reason recorded since (the vendor refused) is not overwritten by running it again.
-    await commands.handle(OrderAggregate, 'order-S.o2x', { type: 'RecordPendingReason', sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }, { ...context, commandId: 'r-1' });
-    await api.app.get(CommandBus).execute(new BuyShortfallCommand('S', 'o2x', { ...context, commandId: 'buy-2' }));
-    expect((await get('/accounts/S/orders/o2x')).pendingReasons).toEqual([{ sku: 'SKU', reason: 'VENDOR_NOT_ELIGIBLE' }]);
   });
 
   it('never lets another order take goods inwarded for a backorder, even between inwarding and assignment', async () => {
@@ -296,21 +317,34 @@ describe('the backorder flow', () => {
     await map('S', 'SKU', 'V');
     await placeShortOrder();
     await api.settle();
-    // Inward goods for o1 without assigning them yet (as a crash right after inwarding would leave).
+    // The state between the process manager's inward of a GRN and o1's round: received on the PO,
+    // in the bin reserved for o1, not yet assigned. The process manager is stopped meanwhile.
+    const runner = api.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
+    const fulfilment = runner.get(FULFILMENT)!.processor;
+    await runner.stop(FULFILMENT);
     const commands = api.app.get(CommandPath);
+    const context = { commandId: 'grn-1', correlationId: 'order-S.o1', causationId: 'test', actor: 'test', occurredAt: new Date().toISOString() };
+    await commands.handle(
+      PurchaseOrderAggregate,
+      purchaseOrderStream('S', poId),
+      { type: 'ReceiveGoods', grnId: 'g-1', lines: [{ sku: 'SKU', quantity: 5 }], locationId: 'main', binId: 'default', receivedAt: context.occurredAt },
+      context,
+    );
     await commands.handle(
       BinAggregate,
       binStream('S', 'main', 'default'),
       { type: 'InwardGoods', grnId: 'g-1', purchaseOrderId: poId, sku: 'SKU', quantity: 5, reservedForOrderId: 'o1' },
-      { commandId: 'inward-1', correlationId: 'order-S.o1', causationId: 'test', actor: 'test', occurredAt: new Date().toISOString() },
+      { ...context, commandId: 'inward-1' },
     );
     expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 0, reserved: 5, available: 0 }]);
 
-    const other = await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'SKU', quantity: 5 }] }, 201);
-    expect(other).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ assigned: 0, pending: 5 }], warnings: [{ available: 0 }] });
+    // Another order, placed while the process manager is away: its answer waits for its round.
+    const other = api.post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'SKU', quantity: 5 }] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    runner.start(fulfilment);
+    expect((await other).body).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ assigned: 0, pending: 5 }], warnings: [{ available: 0 }] });
     expect(await post('/accounts/S/orders/o2/assign')).toMatchObject({ lines: [{ assigned: 0 }] });
-
-    expect(await post('/accounts/S/orders/o1/assign')).toMatchObject({ status: 'READY', lines: [{ assigned: 5, pending: 0 }] });
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'READY', lines: [{ assigned: 5, pending: 0 }] });
     expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 5, reserved: 0, available: 0 }]);
   });
 
@@ -372,7 +406,7 @@ describe('the backorder flow', () => {
     expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 10, assigned: 0, available: 10 }]);
   });
 
-  it('keeps goods already received as free stock in the Default Bin when the order is cancelled', async () => {
+  it('closes a PO that received something when the order is cancelled: its goods are free stock, its vendor order closed short', async () => {
     await seller();
     await vendor();
     await map('S', 'SKU', 'V');
@@ -381,10 +415,33 @@ describe('the backorder flow', () => {
     await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1', lines: [{ sku: 'SKU', quantity: 1 }] });
     await api.settle();
     await post('/accounts/S/orders/o1/cancel');
-    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({ status: 'PARTIALLY_RECEIVED' });
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({
+      status: 'CLOSED',
+      lines: [{ sku: 'SKU', quantity: 3, receivedQuantity: 1, closedQuantity: 2 }],
+    });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'CLOSED_SHORT', lines: [{ assigned: 0, handedOver: 1 }], inventoryDetails: [] });
     expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 3, assigned: 0, reserved: 0, available: 3 }]);
-    // The rest the vendor hands over still arrives on the PO, as free stock.
-    await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h2' });
+    expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 9, assigned: 0, reserved: 0, available: 9 }]);
+    expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'CANCELLED', lines: [{ assigned: 0, handedOver: 0 }], inventoryDetails: [], pendingReasons: [] });
+    // The vendor's order is closed: nothing more is handed over on it.
+    expect((await api.post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h2' })).status).toBe(409);
+  });
+
+  it('still receives, as free stock, what the vendor handed over just before the order was cancelled', async () => {
+    await seller();
+    await vendor();
+    await map('S', 'SKU', 'V');
+    await placeShortOrder();
+    await api.settle();
+    // The handover and the cancellation race: both are accepted, in either order of their steps.
+    const [handover, cancel] = await Promise.all([
+      api.post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' }),
+      api.post('/accounts/S/orders/o1/cancel'),
+    ]);
+    expect([handover.status, cancel.status]).toEqual([200, 200]);
+    await api.settle();
+    expect(await get(`/accounts/S/purchase-orders/${poId}`)).toMatchObject({ status: 'CLOSED', lines: [{ receivedQuantity: 3, closedQuantity: 0 }] });
+    expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'HANDED_OVER' });
     expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 0, reserved: 0, available: 5 }]);
   });
 });

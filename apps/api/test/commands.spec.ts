@@ -3,9 +3,7 @@
  * log. Every successful answer is also checked for `X-Event-Position` (a decimal string at or after
  * the last event the command wrote, and not after the head of the log).
  */
-import { CommandBus } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
-import { CreatePurchaseOrderCommand } from '@app/application/commands/commands';
+import { purchaseOrderIdFor } from '@app/domain/fulfilment/ids';
 import { RecordedEvent } from '@app/event-store';
 import { Answer, ApiHarness } from './support/api-harness';
 
@@ -82,21 +80,6 @@ describe('command endpoints', () => {
     await post(`/accounts/${accountId}/inventory/adjustments`, { sku, quantity: -1, ...(binId ? { binId } : {}) });
     return { onHand: onHand - 1, assigned, reserved, available: available - 1 };
   };
-
-  const createPurchaseOrder = (
-    sellerId: string,
-    input: { purchaseOrderId: string; vendorAccountId: string; sourceOrderId: string; lines: { sku: string; quantity: number }[] },
-  ) =>
-    api.app.get(CommandBus).execute(
-      new CreatePurchaseOrderCommand(sellerId, input, {
-        commandId: randomUUID(),
-        // As the saga will: the PO carries on the flow of its source order.
-        correlationId: `order-${sellerId}.${input.sourceOrderId}`,
-        causationId: 'test',
-        actor: 'test',
-        occurredAt: new Date().toISOString(),
-      }),
-    );
 
   const eventsOf = async (streamName: string) => (await api.allEvents()).filter((e) => e.streamName === streamName);
 
@@ -678,27 +661,32 @@ describe('command endpoints', () => {
   });
 
   describe('POST /accounts/{a}/purchase-orders/{p}/grns (manual GRN)', () => {
+    // o1 waits for 5 of A, bought on a PO from V; the seller does not inward automatically, so it
+    // receives by hand (V has not handed over: the seller got the goods by other means).
+    const P1 = purchaseOrderIdFor('S', 'o1', 1, 'V');
+    const grnPath = `/accounts/S/purchase-orders/${P1}/grns`;
     const backorder = async () => {
-      await openSeller('S', { allowOrdersWithoutInventory: true });
-      await openVendor('V');
+      await openSeller('S', { allowOrdersWithoutInventory: true, autoPoVendorLevel: true });
+      await openVendor('V', { isB2bNew: true, vendorPanelType: 2 });
+      await send('PUT', '/accounts/S/products/A/vendor', { vendorAccountId: 'V' });
       const placed = await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'A', quantity: 5 }] });
       expect(placed.body).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ pending: 5 }] });
-      // The PO asks for more than the order waits for, so that some goods stay reserved.
-      await createPurchaseOrder('S', { purchaseOrderId: 'p1', vendorAccountId: 'V', sourceOrderId: 'o1', lines: [{ sku: 'A', quantity: 8 }] });
+      await api.settle();
+      expect((await eventsOf(`po-S.${P1}`)).map((e) => e.type)).toEqual(['PurchaseOrderCreated', 'VendorOrderLinked']);
     };
 
     it('inwards into the Default Bin, reserved for the source order, and assigns them to it (201)', async () => {
       await backorder();
-      const answer = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
+      const answer = await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
       expect(answer.status).toBe(201);
       expect(answer.body).toMatchObject({ grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }], locationId: 'main', binId: 'default' });
       expect(answer.body.receivedAt).toEqual(expect.any(String));
 
       const received = answer.written.filter((e) => e.type === 'GoodsReceived');
-      expect(received.map((e) => e.streamName)).toEqual(['po-S.p1']);
+      expect(received.map((e) => e.streamName)).toEqual([`po-S.${P1}`]);
       const inwarded = answer.written.filter((e) => e.type === 'GoodsInwarded');
       expect(inwarded.map((e) => [e.streamName, data(e)])).toEqual([
-        ['bin-S.main.default', { grnId: 'g1', purchaseOrderId: 'p1', sku: 'A', quantity: 3, reservedForOrderId: 'o1' }],
+        ['bin-S.main.default', { grnId: 'g1', purchaseOrderId: P1, sku: 'A', quantity: 3, reservedForOrderId: 'o1', reservedQuantity: 3 }],
       ]);
       const assigned = answer.written.filter((e) => e.type === 'StockAssigned');
       expect(assigned.map((e) => [e.streamName, data(e)])).toEqual([
@@ -712,37 +700,34 @@ describe('command endpoints', () => {
       expect(order.body).toMatchObject({ status: 'PENDING_INVENTORY', lines: [{ sku: 'A', quantity: 5, assigned: 3, pending: 2 }] });
     });
 
-    it('goods reserved for the source order cannot be taken by another order', async () => {
+    it('gives the goods to the source order first: an order placed after the GRN gets none of them', async () => {
       await backorder();
-      await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 8 }] });
-      // 5 assigned to o1, 3 reserved for it.
-      expect(await stockAfter('S', 'A')).toEqual({ onHand: 8, assigned: 5, reserved: 3, available: 0 });
+      await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 5 }] });
+      expect(await stockAfter('S', 'A')).toEqual({ onHand: 5, assigned: 5, reserved: 0, available: 0 });
       const other = await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'A', quantity: 2 }] });
       expect(other.body).toMatchObject({
         status: 'PENDING_INVENTORY',
         lines: [{ sku: 'A', quantity: 2, assigned: 0, pending: 2 }],
         warnings: [{ code: 'INVENTORY_NOT_AVAILABLE', sku: 'A', requested: 2, available: 0 }],
       });
-      const assign = await post('/accounts/S/orders/o2/assign');
-      expect(assign.body.lines).toEqual([{ sku: 'A', quantity: 2, assigned: 0, pending: 2 }]);
       const o1 = await post('/accounts/S/orders/o1/assign');
       expect(o1.body).toMatchObject({ status: 'READY', lines: [{ assigned: 5, pending: 0 }] });
     });
 
     it('answers 409 above the open quantity, writing nothing', async () => {
       await backorder();
-      await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 6 }] });
-      const answer = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g2', lines: [{ sku: 'A', quantity: 3 }] });
+      await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
+      const answer = await post(grnPath, { grnId: 'g2', lines: [{ sku: 'A', quantity: 3 }] });
       expectProblem(answer, 409);
       expect(answer.body.errors.map((e: { field: string }) => e.field)).toContain('lines[0].quantity');
-      const rest = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g3', lines: [{ sku: 'A', quantity: 2 }] });
+      const rest = await post(grnPath, { grnId: 'g3', lines: [{ sku: 'A', quantity: 2 }] });
       expect(rest.status).toBe(201);
-      expectProblem(await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g4', lines: [{ sku: 'A', quantity: 1 }] }), 409);
+      expectProblem(await post(grnPath, { grnId: 'g4', lines: [{ sku: 'A', quantity: 1 }] }), 409);
     });
 
     it('answers with an X-Event-Position at or after the assignment the GRN led to', async () => {
       await backorder();
-      const answer = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
+      const answer = await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
       const effects = (await api.allEvents()).filter(
         (e) => ['GoodsReceived', 'GoodsInwarded', 'StockAssigned', 'InventoryAssigned'].includes(e.type) && JSON.stringify(e.data).includes('"g1"'),
       );
@@ -751,29 +736,34 @@ describe('command endpoints', () => {
       expect(BigInt(answer.headers['x-event-position'] as string) >= last).toBe(true);
     });
 
-    it('cancelling the source order releases what it holds, assigned and reserved', async () => {
+    it('cancelling the source order releases what it holds, and closes the PO', async () => {
       await backorder();
-      await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 8 }] });
+      await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 3 }] });
       const cancelled = await post('/accounts/S/orders/o1/cancel');
-      expect(cancelled.body.status).toBe('CANCELLED');
-      expect(await stockAfter('S', 'A')).toEqual({ onHand: 8, assigned: 0, reserved: 0, available: 8 });
-      const other = await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'A', quantity: 8 }] });
+      expect(cancelled.body).toMatchObject({ status: 'CANCELLED', lines: [{ assigned: 0 }] });
+      expect(cancelled.written.filter((e) => e.type === 'StockReleased').map((e) => [e.streamName, data(e)['assigned']])).toEqual([
+        ['bin-S.main.default', 3],
+      ]);
+      expect(cancelled.written.filter((e) => e.type === 'PurchaseOrderClosed').map((e) => data(e))).toEqual([
+        { reason: expect.any(String), lines: [{ sku: 'A', closedQuantity: 2 }] },
+      ]);
+      expect(await stockAfter('S', 'A')).toEqual({ onHand: 3, assigned: 0, reserved: 0, available: 3 });
+      const other = await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'A', quantity: 3 }] });
       expect(other.body).toMatchObject({ status: 'READY', warnings: [] });
     });
 
-    it('goods received for a cancelled source order are free stock', async () => {
+    it('cancels a PO with nothing received when its source order is cancelled: no GRN is taken on it any more', async () => {
       await backorder();
-      await post('/accounts/S/orders/o1/cancel');
-      const answer = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 4 }] });
-      expect(answer.status).toBe(201);
-      expect(await stockAfter('S', 'A')).toEqual({ onHand: 4, assigned: 0, reserved: 0, available: 4 });
+      const cancelled = await post('/accounts/S/orders/o1/cancel');
+      expect(cancelled.written.filter((e) => e.type === 'PurchaseOrderCancelled').map((e) => e.streamName)).toEqual([`po-S.${P1}`]);
+      expectProblem(await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 4 }] }), 409, 'PURCHASE_ORDER_CANCELLED');
       expect((await api.allEvents()).filter((e) => e.type === 'InventoryAssigned')).toEqual([]);
     });
 
     it('receives a GRN once for the same grnId', async () => {
       await backorder();
-      const first = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 2 }] });
-      const again = await post('/accounts/S/purchase-orders/p1/grns', { grnId: 'g1', lines: [{ sku: 'A', quantity: 2 }] });
+      const first = await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 2 }] });
+      const again = await post(grnPath, { grnId: 'g1', lines: [{ sku: 'A', quantity: 2 }] });
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);
       const events = await api.allEvents();
@@ -796,9 +786,10 @@ describe('command endpoints', () => {
       await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'A', quantity: 6 }] });
       await post('/accounts/S/orders/o1/approve');
       await api.adjust('S', 'A', 1);
+      await send('PATCH', '/accounts/S/settings', { autoPoVendorLevel: true });
       await post('/accounts/S/orders/o1/assign');
-      await createPurchaseOrder('S', { purchaseOrderId: 'p1', vendorAccountId: 'V', sourceOrderId: 'o1', lines: [{ sku: 'A', quantity: 2 }] });
-      await post('/accounts/S/purchase-orders/p1/grns', { lines: [{ sku: 'A', quantity: 2 }] });
+      await api.settle();
+      await post(`/accounts/S/purchase-orders/${purchaseOrderIdFor('S', 'o1', 2, 'V')}/grns`, { lines: [{ sku: 'A', quantity: 2 }] });
       await post('/accounts/S/orders/o1/handover', { lines: [{ sku: 'A', quantity: 2 }] });
       await post('/accounts/S/orders/o1/cancel');
       await post('/accounts/S/orders', { orderId: 'o2', lines: [{ sku: 'A', quantity: 1 }] });

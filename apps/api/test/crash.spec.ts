@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordedEvent } from '@app/event-store';
-import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
+import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
+import { checkInvariants, foldLog } from '@app/domain/invariants/invariants';
 import { readLog } from './support/child-api';
 import { copySqlite, CrashDriver, Death, describeLog, logIntegrityProblems, nextEventFor, seededRandom } from './support/crash-helpers';
 
@@ -25,7 +26,7 @@ const ORDER = 'o1';
 const SIDE_ORDER = 'o2';
 const HANDOVER = 'h1';
 
-const PO = purchaseOrderIdFor(S, ORDER, V);
+const PO = purchaseOrderIdFor(S, ORDER, 1, V);
 const VO = vendorOrderIdFor(S, PO);
 const GRN = grnIdFor(V, VO, HANDOVER);
 
@@ -181,8 +182,9 @@ const finishAndCheck = async (driver: CrashDriver): Promise<RecordedEvent[]> => 
 };
 
 const checkEndState = async (driver: CrashDriver, events: RecordedEvent[]): Promise<void> => {
-  // The log itself.
+  // The log itself, and every invariant of the product over it.
   expect(logIntegrityProblems(events)).toEqual([]);
+  expect(checkInvariants(foldLog(events))).toEqual([]);
 
   // One PO, one vendor order, one GRN of 3, each linked once.
   const created = ofType(events, 'PurchaseOrderCreated');
@@ -209,7 +211,7 @@ const checkEndState = async (driver: CrashDriver, events: RecordedEvent[]): Prom
   }
   expect([...perGrnAndSku.values()].every((count) => count === 1)).toBe(true);
   expect(inwarded.map((e) => [e.streamName, data(e)])).toEqual([
-    [S_BIN, { grnId: GRN, purchaseOrderId: PO, sku: SKU, quantity: 3, reservedForOrderId: ORDER }],
+    [S_BIN, { grnId: GRN, purchaseOrderId: PO, sku: SKU, quantity: 3, reservedForOrderId: ORDER, reservedQuantity: 3 }],
   ]);
 
   // S's Default Bin: 5 assigned to o1 (3 of them the reserved goods), on hand 2 + 3.
@@ -280,7 +282,8 @@ const checkEndState = async (driver: CrashDriver, events: RecordedEvent[]): Prom
   expect(await get(`/accounts/${V}/orders/${VO}`)).toMatchObject({
     status: 'HANDED_OVER',
     source: { purchaseOrderId: PO, sellerAccountId: S },
-    lines: [{ sku: SKU, quantity: 3, assigned: 3, pending: 0, handedOver: 3 }],
+    lines: [{ sku: SKU, quantity: 3, assigned: 0, pending: 0, handedOver: 3 }],
+    inventoryDetails: [],
   });
   expect(await get(`/accounts/${S}/inventory?sku=${SKU}`)).toMatchObject([
     { sku: SKU, locationId: 'main', binId: 'default', onHand: 5, assigned: 5, reserved: 0, available: 0 },
@@ -304,30 +307,28 @@ const checkEndState = async (driver: CrashDriver, events: RecordedEvent[]): Prom
  */
 const POINTS: readonly { point: string; from: Stage; variant: Variant; where: string }[] = [
   { point: 'order:placed#1', from: 'order', variant: 'plain', where: 'o1 placed (HTTP), before its first assignment round' },
-  { point: 'order:placed#2', from: 'order', variant: 'plain', where: 'the vendor order placed by the vendor-orders saga, before its round' },
   { point: 'order:round-assigned-in-bins#1', from: 'order', variant: 'plain', where: "o1's first round: S's bin assigned, o1 not yet told" },
-  { point: 'order:round-assigned-in-bins#3', from: 'order', variant: 'plain', where: "a later round pass (the vendor order's round)" },
+  { point: 'order:round-assigned-in-bins#2', from: 'order', variant: 'plain', where: "the vendor order's round: V's bin assigned, the order not yet told" },
   { point: 'order:round-assigned-in-bins#1', from: 'vendor', variant: 'approval', where: "the vendor order's round on approval: V's bin assigned, the order not yet told" },
   { point: 'order:round-assigned-in-bins#1', from: 'handover', variant: 'plain', where: "o1's GRN round: reserved goods assigned in S's bin, o1 not yet told" },
   { point: 'order:handed-over#1', from: 'handover', variant: 'plain', where: "V's handover decided by the vendor order, V's bin not yet told" },
   { point: 'order:cancelled#1', from: 'side-order', variant: 'plain', where: 'the side order cancelled, its bin not yet released' },
   { point: 'po:goods-received#1', from: 'order', variant: 'plain', where: 'GRN on the PO, goods not yet inwarded' },
   { point: 'po:goods-inwarded#1', from: 'order', variant: 'plain', where: 'goods inwarded and reserved, o1 not yet assigned from them' },
-  { point: 'backorder:po-created#1', from: 'order', variant: 'plain', where: 'PO created, not yet linked to o1' },
+  { point: 'backorder:po-linked#1', from: 'order', variant: 'plain', where: 'the PO recorded on o1, not yet created' },
+  { point: 'backorder:po-created#1', from: 'order', variant: 'plain', where: 'PO created, its vendor order not yet opened' },
   { point: 'backorder:vendor-order-placed#1', from: 'order', variant: 'plain', where: 'vendor order placed, not yet linked to the PO' },
   { point: 'backorder:vendor-order-placed#1', from: 'order', variant: 'approval', where: 'UNAPPROVED vendor order placed, not yet linked' },
   { point: 'processor:read-models:handled#+3', from: 'order', variant: 'plain', where: 'read models, after the third event of the flow' },
   { point: 'processor:read-models:handled#+2', from: 'handover', variant: 'plain', where: 'read models, after the second event of the handover' },
-  { point: 'processor:fulfilment:handled#1', from: 'order', variant: 'plain', where: 'fulfilment saga, after OrderPlaced of o1 (its round)' },
-  { point: 'processor:fulfilment:handled#1', from: 'vendor', variant: 'approval', where: "fulfilment saga, after the vendor order's OrderApproved (its round)" },
-  { point: 'processor:fulfilment:handled#1', from: 'handover', variant: 'plain', where: "fulfilment saga, after the vendor order's OrderHandedOver (V's bin)" },
-  { point: 'processor:fulfilment:handled#2', from: 'handover', variant: 'plain', where: 'fulfilment saga, after GoodsReceived (inward, assign to o1)' },
-  { point: 'processor:purchasing:handled#3', from: 'order', variant: 'plain', where: "purchasing saga, after o1's first InventoryAssignmentCompleted (PO bought)" },
-  { point: 'processor:vendor-orders:handled#1', from: 'order', variant: 'plain', where: 'vendor-orders saga, after PurchaseOrderCreated (vendor order opened)' },
-  { point: 'processor:inwarding:handled#1', from: 'order', variant: 'plain', where: 'inwarding saga, after OrderPlaced of o1 (nothing to do)' },
-  { point: 'processor:inwarding:handled#1', from: 'handover', variant: 'plain', where: "inwarding saga, after the vendor order's OrderHandedOver (GRN made)" },
-  { point: 'processor:cancellation:handled#1', from: 'order', variant: 'plain', where: 'cancellation saga, after OrderPlaced of o1 (nothing to do)' },
-  { point: 'processor:cancellation:handled#4', from: 'side-order', variant: 'plain', where: "cancellation saga, after the side order's OrderCancelled" },
+  { point: 'processor:fulfilment:handled#1', from: 'order', variant: 'plain', where: 'process manager, after OrderPlaced of o1 (its round)' },
+  { point: 'processor:fulfilment:handled#3', from: 'order', variant: 'plain', where: 'process manager, after a later event of o1 (its first round closed)' },
+  { point: 'processor:fulfilment:handled#6', from: 'order', variant: 'plain', where: 'process manager, after the PO was bought' },
+  { point: 'processor:fulfilment:handled#9', from: 'order', variant: 'plain', where: 'process manager, further on in the flow' },
+  { point: 'processor:fulfilment:handled#1', from: 'vendor', variant: 'approval', where: "process manager, after the vendor order's OrderApproved (its round)" },
+  { point: 'processor:fulfilment:handled#1', from: 'handover', variant: 'plain', where: "process manager, after the vendor order's OrderHandedOver (V's bin, the GRN)" },
+  { point: 'processor:fulfilment:handled#2', from: 'handover', variant: 'plain', where: 'process manager, after GoodsReceived (inward, assign to o1)' },
+  { point: 'processor:fulfilment:handled#4', from: 'side-order', variant: 'plain', where: "process manager, after the side order's OrderCancelled (released)" },
 ];
 
 /** What the crash cut: for a processor point, the event it had handled; else the last event written. */

@@ -52,10 +52,11 @@ describe('read models', () => {
     });
     expect((await get('/accounts/seller/orders/handed')).body).toMatchObject({
       status: 'PARTIALLY_HANDED_OVER',
-      lines: [{ sku: 'SKU-B', quantity: 3, assigned: 3, pending: 0, handedOver: 1 }],
+      lines: [{ sku: 'SKU-B', quantity: 3, assigned: 2, pending: 0, handedOver: 1 }],
+      inventoryDetails: [{ sku: 'SKU-B', locationId: 'main', binId: 'default', quantity: 2, source: 'stock' }],
     });
     expect((await get('/accounts/seller/orders/ready')).body).toMatchObject({ status: 'READY', customer: 'Acme' });
-    expect((await get('/accounts/seller/orders/cancelled')).body).toMatchObject({ status: 'CANCELLED' });
+    expect((await get('/accounts/seller/orders/cancelled')).body).toMatchObject({ status: 'CANCELLED', inventoryDetails: [], pendingReasons: [] });
     expect((await get('/accounts/vendor/orders/v-1')).body).toMatchObject({ status: 'UNAPPROVED', lines: [{ assigned: 0, pending: 3 }] });
     expect((await get('/accounts/seller/orders/nope')).status).toBe(404);
   });

@@ -3,16 +3,14 @@
  * service.bench.ts: `node dist/apps/bench/src/generate-log.js <sqlite path> <events>`.
  *
  * The workload (libs/application/bench/workload.ts, shared with bench:rebuild): every event is decided by the real
- * deciders through the REAL write side (`AccountsService`, `InventoryService`, `OrdersService`,
- * `PurchaseOrdersService` and, for the steps the sagas take in the service (linking a PO and a
- * vendor order, recording why a quantity is pending, cancelling a PO), `CommandPath.handle` with the
- * domain's own commands), carries the real metadata and passes its aggregate's zod schema. Nothing
- * is appended by hand. For speed only, appends run inside large explicit SQLite transactions at
+ * deciders through the REAL write side (the services for the clients' commands, and the fulfilment
+ * process manager's own steps, fed from the log in order, after each of them), carries the real
+ * metadata and passes its aggregate's zod schema. Nothing is appended by hand. For speed only, appends run inside large explicit SQLite transactions at
  * durability `normal`. The workload is deterministic (fixed-seed PRNG): 4 sellers, 3 vendors,
  * 300 SKUs, 4 extra bins per account, orders of 1-4 lines, approvals, assignment rounds,
  * backorders (PO, vendor order, handover, GRN, reserved assignment), handovers, cancellations.
  *
- * Because the generator itself takes the steps the sagas take, the sagas' checkpoints are then
+ * Because the generator itself takes the process manager's steps, its checkpoint is then
  * set to the head of the log, as they stand in a service that wrote this log and stopped: a
  * restarted service rebuilds its in-memory read models from the first event (what is measured)
  * and its sagas carry on from where they were.
@@ -22,13 +20,12 @@
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Workload } from '../../../libs/application/bench/workload';
-import { cancellationSaga, inwardingSaga, purchasingSaga, vendorOrdersSaga } from '@app/application/sagas/backorder.sagas';
-import { fulfilmentSaga } from '@app/application/sagas/fulfilment.saga';
+import { SAGAS } from '@app/application/application.module';
 import { SqliteCheckpointStore } from '@app/event-store/checkpoints/sqlite-checkpoint-store';
 import { openSqliteDatabase } from '@app/event-store/sqlite/sqlite-database';
 import { SqliteEventStore } from '@app/event-store/sqlite/sqlite-event-store';
 
-const SAGA_NAMES = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardingSaga, cancellationSaga].map((saga) => saga.name);
+const SAGA_NAMES = SAGAS.map((saga) => saga.name);
 
 async function main(): Promise<void> {
   const [path, eventsText] = process.argv.slice(2);

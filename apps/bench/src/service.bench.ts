@@ -37,7 +37,7 @@ import { API_NODE_FLAGS } from '../../api/src/node-flags';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/application/services/backorders.service';
+import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import {
   ADMIN_TOKEN as ADMIN,
   Answer,
@@ -345,7 +345,7 @@ const backorderFlows = async (): Promise<FlowResult> => {
         expectCall(port, 'POST', `/accounts/${SELLER}/orders`, 201, { body: { orderId, lines: [{ sku, quantity: 2 }] } }),
       );
       if (placed.body.status !== 'PENDING_INVENTORY') throw new Error(`order ${orderId} is ${placed.body.status}, not short`);
-      const purchaseOrderId = purchaseOrderIdFor(SELLER, orderId, VENDOR);
+      const purchaseOrderId = purchaseOrderIdFor(SELLER, orderId, 1, VENDOR);
       const vendorOrderId = vendorOrderIdFor(SELLER, purchaseOrderId);
       const placedAt = eventPosition(placed);
       // The sagas create the PO and the vendor's order: V sees it in its orders.
@@ -395,7 +395,7 @@ const backorderFlows = async (): Promise<FlowResult> => {
 
     // Sanity: the last flow's PO was received and its order holds goods from the backorder.
     const lastOrder = `flow-${durations.length - 1}`;
-    const po = await expectCall(port, 'GET', `/accounts/${SELLER}/purchase-orders/${purchaseOrderIdFor(SELLER, lastOrder, VENDOR)}`, 200);
+    const po = await expectCall(port, 'GET', `/accounts/${SELLER}/purchase-orders/${purchaseOrderIdFor(SELLER, lastOrder, 1, VENDOR)}`, 200);
     const order = await expectCall(port, 'GET', `/accounts/${SELLER}/orders/${lastOrder}`, 200);
     if (po.body.status !== 'RECEIVED' || !order.body.inventoryDetails.some((d: { source: string }) => d.source === 'backorder')) {
       throw new Error(`flow ${lastOrder} did not complete: PO ${JSON.stringify(po.body)} order ${JSON.stringify(order.body)}`);

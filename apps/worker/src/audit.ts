@@ -4,6 +4,8 @@
  *   stream <stream> [--raw]     the stream's events (today's shape, or as stored with --raw)
  *   trail <correlationId>       every event of one flow, in global order (scans the log)
  *   verify <stream> | --all     revisions contiguous from 0 and every payload valid; exits 1 on a problem
+ *   verify --invariants         the product's invariants over the whole log (run it once the log is
+ *                               quiet); one JSON line per breaking row, then a summary; exits 1 on any
  */
 import { AuditService } from '@app/application/services/audit.service';
 import { ConfigError, loadConfig } from '@app/config';
@@ -12,7 +14,7 @@ import { connectEsdbEventStore } from '@app/event-store/esdb/esdb-event-store';
 import { openSqliteDatabase } from '@app/event-store/sqlite/sqlite-database';
 import { SqliteEventStore } from '@app/event-store/sqlite/sqlite-event-store';
 
-const USAGE = 'usage: npm run audit -- stream <stream> [--raw] | trail <correlationId> | verify <stream>|--all';
+const USAGE = 'usage: npm run audit -- stream <stream> [--raw] | trail <correlationId> | verify <stream>|--all|--invariants';
 
 const line = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -26,6 +28,12 @@ const run = async (store: EventStore, args: string[]): Promise<number> => {
   if (command === 'trail' && target) {
     for await (const event of audit.scanFlow(target)) line(event);
     return 0;
+  }
+  if (command === 'verify' && target === '--invariants') {
+    const { violations, events, totals } = await audit.invariants();
+    for (const violation of violations) line(violation);
+    line({ invariants: 'checked', events, ...totals, violations: violations.length });
+    return violations.length === 0 ? 0 : 1;
   }
   if (command === 'verify' && target) {
     const streams = target === '--all' ? await audit.streams() : [target];

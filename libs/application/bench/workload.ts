@@ -1,14 +1,17 @@
 /**
  * A realistic, deterministic workload written through the real write side, for the benchmarks that
- * need a large event log (bench:rebuild, bench). Every event is decided by the real deciders
- * through the services (`AccountsService`, `InventoryService`, `OrdersService`,
- * `PurchaseOrdersService`) or, for the steps the sagas take in the service, `CommandPath.handle`
- * with the domain's own commands; nothing is appended by hand. For speed only, appends run inside
- * large explicit SQLite transactions. Fixed-seed PRNG: 4 sellers, 3 vendors, 300 SKUs, 4 extra
- * bins per account, orders of 1-4 lines, approvals, assignment rounds, backorders (PO, vendor
- * order, handover, GRN, reserved assignment), handovers, cancellations.
+ * need a large event log (bench:rebuild, bench). Every event is decided by the real deciders: the
+ * clients' commands through the services (`AccountsService`, `InventoryService`, `OrdersService`,
+ * `PurchaseOrdersService`), and after each of them the fulfilment process manager's steps, fed
+ * from the log in order through its own reaction (`fulfilmentSaga.react`) and taken by the real
+ * `FulfilmentService`, one at a time, as its runner would; nothing is appended by hand. For speed
+ * only, appends run inside large explicit SQLite transactions. Fixed-seed PRNG: 4 sellers,
+ * 3 vendors, 300 SKUs, 4 extra bins per account, orders of 1-4 lines, approvals, assignment
+ * rounds, backorders (PO, vendor order, handover, GRN, reserved assignment), manual GRNs,
+ * handovers, cancellations.
  */
-import { OrderAggregate, PurchaseOrderAggregate } from '../src/aggregates';
+import { ICommand } from '@nestjs/cqrs';
+import { OrderAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
 import { CommandContext } from '../src/command-path/command-context';
 import { CommandPath } from '../src/command-path/command-path';
 import { AccountsService } from '../src/services/accounts.service';
@@ -16,7 +19,17 @@ import { InventoryService } from '../src/services/inventory.service';
 import { OrdersService } from '../src/services/orders.service';
 import { PurchaseOrdersService } from '../src/services/purchase-orders.service';
 import { mulberry32 } from '../../event-store/bench/mulberry32';
-import { mappedVendor } from '@app/domain/account/account.decider';
+import { FulfilmentService } from '../src/services/fulfilment.service';
+import { fulfilmentSaga } from '../src/sagas/fulfilment.saga';
+import {
+  BuyShortfallCommand,
+  HandOverAtBinsCommand,
+  InwardGoodsCommand,
+  InwardHandoverCommand,
+  OpenVendorOrderCommand,
+  RunAssignmentRoundCommand,
+  UnwindOrderCommand,
+} from '../src/commands/commands';
 import { DomainError } from '@app/domain/shared/decider';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { orderLines, orderStatus } from '@app/domain/order/order.decider';
@@ -71,6 +84,9 @@ export class Workload {
   private readonly inventory: InventoryService;
   private readonly orders: OrdersService;
   private readonly purchaseOrders: PurchaseOrdersService;
+  private readonly fulfilment: FulfilmentService;
+  /** The position up to which the process manager's steps were taken. */
+  private drained: bigint | undefined;
 
   private commandSeq = 0;
   private clock = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -78,7 +94,6 @@ export class Workload {
   private step = 0;
   private readonly agenda = new Map<number, (() => Promise<void>)[]>();
   ordersPlaced = 0;
-  purchaseOrdersCreated = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -89,7 +104,32 @@ export class Workload {
     this.accounts = new AccountsService(this.commands);
     this.inventory = new InventoryService(this.commands, this.accounts);
     this.orders = new OrdersService(this.commands, this.accounts, this.inventory);
-    this.purchaseOrders = new PurchaseOrdersService(this.commands, this.orders);
+    this.purchaseOrders = new PurchaseOrdersService(this.commands);
+    this.fulfilment = new FulfilmentService(this.commands, this.accounts, this.orders, this.purchaseOrders);
+  }
+
+  /** Takes the process manager's steps for everything appended since the last call, until the log is quiet. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const batch = await this.store.readAll({ ...(this.drained === undefined ? {} : { after: this.drained }), maxCount: 500 });
+      if (batch.length === 0) return;
+      for (const event of batch) {
+        for (const command of fulfilmentSaga.react(event)) await this.tolerant(() => this.takeStep(command));
+        this.drained = event.position;
+      }
+    }
+  }
+
+  private takeStep(command: ICommand): Promise<void> {
+    const f = this.fulfilment;
+    if (command instanceof RunAssignmentRoundCommand) return f.runAssignmentRound(command.accountId, command.orderId, command.context);
+    if (command instanceof BuyShortfallCommand) return f.buyShortfall(command.accountId, command.orderId, command.round, command.context);
+    if (command instanceof OpenVendorOrderCommand) return f.openVendorOrder(command.sellerAccountId, command.purchaseOrderId, command.context);
+    if (command instanceof HandOverAtBinsCommand) return f.handOverAtBins(command.accountId, command.orderId, command.handoverId, command.bins, command.context);
+    if (command instanceof InwardHandoverCommand) return f.inwardHandover(command.vendorAccountId, command.vendorOrderId, command.handoverId, command.context);
+    if (command instanceof InwardGoodsCommand) return f.inwardGoods(command.accountId, command.purchaseOrderId, command.grnId, command.context);
+    if (command instanceof UnwindOrderCommand) return f.unwindOrder(command.accountId, command.orderId, command.context);
+    throw new Error(`The workload does not take ${command.constructor.name}`);
   }
 
   private context(actor: string, correlationId?: string): CommandContext {
@@ -117,14 +157,19 @@ export class Workload {
   async run(target: number, progress: (head: bigint) => void = () => undefined): Promise<Generated> {
     this.db.exec('BEGIN');
     await this.setUp();
+    await this.drain();
     this.db.exec('COMMIT');
     this.db.exec('BEGIN');
     let head = (await this.store.headPosition()) ?? 0n;
     while (head < BigInt(target)) {
       this.step++;
-      for (const task of this.agenda.get(this.step) ?? []) await task();
+      for (const task of this.agenda.get(this.step) ?? []) {
+        await task();
+        await this.drain();
+      }
       this.agenda.delete(this.step);
       await this.oneOrder();
+      await this.drain();
       if (this.step % 25 === 0) await this.replenish();
       if (this.step % GEN_COMMIT_EVERY === 0) {
         this.db.exec('COMMIT');
@@ -138,7 +183,8 @@ export class Workload {
       .prepare<[], { type: string; count: number | bigint }>('SELECT type, COUNT(*) AS count FROM events GROUP BY type ORDER BY count DESC')
       .all()
       .map(({ type, count }) => ({ type, count: Number(count) }));
-    return { events: Number(head), orders: this.ordersPlaced, purchaseOrders: this.purchaseOrdersCreated, byType };
+    const purchaseOrders = byType.find((t) => t.type === 'PurchaseOrderCreated')?.count ?? 0;
+    return { events: Number(head), orders: this.ordersPlaced, purchaseOrders, byType };
   }
 
   private async setUp(): Promise<void> {
@@ -220,11 +266,16 @@ export class Workload {
     const correlationId = orderStream(seller, orderId);
     const context = () => this.context(`account:${seller}`, correlationId);
 
-    await this.orders.placeOrder(seller, { orderId, customer: `customer-${between(1, 2_000)}`, lines }, context());
+    await this.orders.place(seller, { orderId, customer: `customer-${between(1, 2_000)}`, lines }, context(), { enforceStockPolicy: false });
     this.ordersPlaced++;
+    await this.drain();
 
     if (seller === APPROVING_SELLER) {
-      if (chance(0.95)) this.schedule(between(5, 150), () => this.tolerant(() => this.orders.approveOrder(seller, orderId, context())));
+      if (chance(0.95)) {
+        this.schedule(between(5, 150), () =>
+          this.tolerant(() => this.commands.handle(OrderAggregate, orderStream(seller, orderId), { type: 'ApproveOrder' }, context())),
+        );
+      }
       else this.schedule(between(50, 300), () => this.cancel(seller, orderId, context));
       // Pending quantity of an approved order is handled like any other, once approved.
       this.schedule(between(160, 400), () => this.afterPlacement(seller, orderId, context));
@@ -233,14 +284,19 @@ export class Workload {
     }
   }
 
-  /** Backorders for what is pending, then the order's later life: handover or cancellation. */
+  /** The order's later life: more stock assigned, a handover or a cancellation (the process manager buys its shortfall). */
   private async afterPlacement(seller: string, orderId: string, context: () => CommandContext): Promise<void> {
     const { state } = await this.commands.load(OrderAggregate, orderStream(seller, orderId));
     const status = orderStatus(state);
     if (status === 'UNAPPROVED' || status === 'CANCELLED') return;
-    if (status === 'PENDING_INVENTORY') {
-      if (chance(0.7)) await this.backorder(seller, orderId, context);
-      else if (chance(0.3)) this.schedule(between(50, 400), () => this.tolerant(() => this.orders.assignOrder(seller, orderId, context())));
+    if (status === 'PENDING_INVENTORY' && chance(0.2)) {
+      this.schedule(between(50, 400), () =>
+        this.tolerant(() => this.commands.handle(OrderAggregate, orderStream(seller, orderId), { type: 'RequestInventoryAssignment' }, context())),
+      );
+    }
+    for (const po of state.purchaseOrders) {
+      const vendorContext = () => this.context(`account:${po.vendorAccountId}`, orderStream(seller, orderId));
+      this.schedule(between(50, 3_000), () => this.vendorShips(seller, po.purchaseOrderId, po.vendorAccountId, vendorContext));
     }
     const fate = random();
     if (fate < 0.07) this.schedule(between(20, 600), () => this.cancel(seller, orderId, context));
@@ -248,138 +304,63 @@ export class Workload {
     else if (fate < 0.67) this.schedule(between(30, 2_500), () => this.handOver(seller, orderId, context));
   }
 
-  private async backorder(seller: string, orderId: string, context: () => CommandContext): Promise<void> {
-    const { state } = await this.commands.load(OrderAggregate, orderStream(seller, orderId));
-    const account = await this.accounts.get(seller);
-    const byVendor = new Map<string, { sku: string; quantity: number }[]>();
-    for (const line of orderLines(state)) {
-      if (line.pending <= 0) continue;
-      const vendor = mappedVendor(account, line.sku);
-      if (vendor === undefined) {
-        await this.commands.handle(OrderAggregate, orderStream(seller, orderId), { type: 'RecordPendingReason', sku: line.sku, reason: 'SKU_NOT_MAPPED' }, context());
-        continue;
-      }
-      const lines = byVendor.get(vendor) ?? [];
-      lines.push({ sku: line.sku, quantity: line.pending });
-      byVendor.set(vendor, lines);
-    }
-    for (const [vendor, lines] of byVendor) {
-      const purchaseOrderId = `PO-${orderId.slice(3)}-${vendor.slice(7)}`;
-      await this.purchaseOrders.createPurchaseOrder(
-        seller,
-        { purchaseOrderId, vendorAccountId: vendor, sourceOrderId: orderId, lines, chain: [seller] },
-        context(),
-      );
-      this.purchaseOrdersCreated++;
-      await this.commands.handle(
-        OrderAggregate,
-        orderStream(seller, orderId),
-        { type: 'LinkPurchaseOrder', purchaseOrderId, vendorAccountId: vendor, accountId: seller, lines },
-        context(),
-      );
-      if (chance(0.08)) {
-        await this.commands.handle(
-          PurchaseOrderAggregate,
-          purchaseOrderStream(seller, purchaseOrderId),
-          { type: 'RefuseVendorOrder', reason: 'The vendor does not receive automatic orders' },
-          context(),
+  /**
+   * The vendor hands over what its order holds (the process manager makes the GRN); a PO the vendor
+   * could not take is bought by phone now and then, and received with a manual GRN.
+   */
+  private async vendorShips(seller: string, purchaseOrderId: string, vendor: string, context: () => CommandContext): Promise<void> {
+    const { state: po } = await this.commands.load(PurchaseOrderAggregate, purchaseOrderStream(seller, purchaseOrderId));
+    if (po.vendorOrderId === undefined) {
+      if (po.vendorOrderRefusal !== undefined && po.grns.length === 0 && chance(0.5)) {
+        await this.tolerant(() =>
+          this.purchaseOrders.receiveGoods(seller, purchaseOrderId, { grnId: `GRN-${this.commandSeq + 1}`, lines: po.created!.lines }, context()),
         );
-        for (const { sku } of lines) {
-          await this.commands.handle(OrderAggregate, orderStream(seller, orderId), { type: 'RecordPendingReason', sku, reason: 'VENDOR_NOT_ELIGIBLE' }, context());
-        }
-        // Bought by phone instead: a manual GRN later, for some.
-        if (chance(0.5)) this.schedule(between(100, 1_500), () => this.receive(seller, purchaseOrderId, lines, undefined, context));
-        continue;
       }
-      const vendorOrderId = `VO-${purchaseOrderId}`;
-      const vendorContext = () => this.context(`processor:backorders`, orderStream(seller, orderId));
-      await this.orders.placeOrder(
-        vendor,
-        { orderId: vendorOrderId, lines, source: { purchaseOrderId, sellerAccountId: seller }, chain: [seller] },
-        vendorContext(),
-        { enforceStockPolicy: false },
-      );
-      this.ordersPlaced++;
-      await this.commands.handle(PurchaseOrderAggregate, purchaseOrderStream(seller, purchaseOrderId), { type: 'LinkVendorOrder', vendorOrderId }, vendorContext());
-      this.schedule(between(50, 3_000), () => this.vendorShips(seller, purchaseOrderId, vendor, vendorOrderId, vendorContext));
+      return;
     }
-  }
-
-  /** The vendor hands over what its order holds, and the seller receives it on the PO (a GRN). */
-  private async vendorShips(
-    seller: string,
-    purchaseOrderId: string,
-    vendor: string,
-    vendorOrderId: string,
-    context: () => CommandContext,
-  ): Promise<void> {
-    const { state } = await this.commands.load(OrderAggregate, orderStream(vendor, vendorOrderId));
-    if (orderStatus(state) === 'CANCELLED') return;
-    if (orderLines(state).some((line) => line.pending > 0)) await this.orders.assignOrder(vendor, vendorOrderId, context());
-    const { state: now } = await this.commands.load(OrderAggregate, orderStream(vendor, vendorOrderId));
-    const ready = orderLines(now).filter((line) => line.assigned > line.handedOver);
+    const vendorOrderId = po.vendorOrderId;
+    const stream = orderStream(vendor, vendorOrderId);
+    const { state } = await this.commands.load(OrderAggregate, stream);
+    if (orderStatus(state) === 'CANCELLED' || orderStatus(state) === 'CLOSED_SHORT') return;
+    if (orderLines(state).some((line) => line.pending > 0)) {
+      await this.tolerant(() => this.commands.handle(OrderAggregate, stream, { type: 'RequestInventoryAssignment' }, context()));
+      await this.drain();
+    }
+    const { state: now } = await this.commands.load(OrderAggregate, stream);
+    const ready = orderLines(now).filter((line) => line.assigned > 0);
     if (ready.length === 0) return;
     // Most ship everything at once; some ship the first line first and the rest later.
     const partial = ready.length > 1 && chance(0.2);
-    const handoverId = `HO-${this.commandSeq + 1}`;
-    const handed = await this.orders.handOverOrder(
-      vendor,
-      vendorOrderId,
-      { handoverId, ...(partial ? { lines: [{ sku: ready[0]!.sku, quantity: ready[0]!.assigned - ready[0]!.handedOver }] } : {}) },
-      context(),
-    );
-    await this.receive(seller, purchaseOrderId, handed.lines, handoverId, context);
-    if (partial) this.schedule(between(50, 500), () => this.vendorShips(seller, purchaseOrderId, vendor, vendorOrderId, context));
-  }
-
-  private async receive(
-    seller: string,
-    purchaseOrderId: string,
-    lines: readonly { sku: string; quantity: number }[],
-    handoverId: string | undefined,
-    context: () => CommandContext,
-  ): Promise<void> {
     await this.tolerant(() =>
-      this.purchaseOrders.receiveGoods(
-        seller,
-        purchaseOrderId,
-        { grnId: `GRN-${this.commandSeq + 1}`, ...(handoverId === undefined ? {} : { handoverId }), lines },
+      this.orders.handOverOrder(
+        vendor,
+        vendorOrderId,
+        { handoverId: `HO-${this.commandSeq + 1}`, ...(partial ? { lines: [{ sku: ready[0]!.sku, quantity: ready[0]!.assigned }] } : {}) },
         context(),
       ),
     );
+    if (partial) this.schedule(between(50, 500), () => this.vendorShips(seller, purchaseOrderId, vendor, context));
   }
 
   private async handOver(seller: string, orderId: string, context: () => CommandContext): Promise<void> {
     const { state } = await this.commands.load(OrderAggregate, orderStream(seller, orderId));
     const status = orderStatus(state);
-    if (status === 'CANCELLED' || status === 'UNAPPROVED' || status === 'HANDED_OVER') return;
-    const ready = orderLines(state).filter((line) => line.assigned > line.handedOver);
+    if (status === 'CANCELLED' || status === 'UNAPPROVED' || status === 'HANDED_OVER' || status === 'CLOSED_SHORT') return;
+    const ready = orderLines(state).filter((line) => line.assigned > 0);
     if (ready.length === 0) return;
     const partial = chance(0.25);
     const line = ready[0]!;
-    const lines = partial ? [{ sku: line.sku, quantity: Math.max(1, (line.assigned - line.handedOver) >> 1) }] : undefined;
+    const lines = partial ? [{ sku: line.sku, quantity: Math.max(1, line.assigned >> 1) }] : undefined;
     await this.orders.handOverOrder(seller, orderId, { handoverId: `HO-${this.commandSeq + 1}`, ...(lines ? { lines } : {}) }, context());
     // The rest of a partial handover goes later.
     if (partial) this.schedule(between(50, 800), () => this.handOver(seller, orderId, context));
   }
 
+  /** The process manager releases its stock and ends its POs and their vendor orders. */
   private async cancel(seller: string, orderId: string, context: () => CommandContext): Promise<void> {
     const { state } = await this.commands.load(OrderAggregate, orderStream(seller, orderId));
     const status = orderStatus(state);
-    if (status === 'CANCELLED' || status === 'HANDED_OVER') return;
+    if (status === 'CANCELLED' || status === 'HANDED_OVER' || status === 'CLOSED_SHORT') return;
     await this.orders.cancelOrder(seller, orderId, context());
-    for (const po of state.purchaseOrders) {
-      const { state: poState } = await this.commands.load(PurchaseOrderAggregate, purchaseOrderStream(seller, po.purchaseOrderId));
-      if (poState.grns.length > 0 || poState.cancellation !== undefined) continue;
-      await this.commands.handle(
-        PurchaseOrderAggregate,
-        purchaseOrderStream(seller, po.purchaseOrderId),
-        { type: 'CancelPurchaseOrder', reason: 'The source order was cancelled' },
-        context(),
-      );
-      if (poState.vendorOrderId !== undefined) {
-        await this.tolerant(() => this.orders.cancelOrder(po.vendorAccountId, poState.vendorOrderId!, context()));
-      }
-    }
   }
 }

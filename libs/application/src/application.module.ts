@@ -1,14 +1,14 @@
 /** The write side as a Nest module: the command path, the services, the command handlers, the processors. */
 import { Global, Module } from '@nestjs/common';
 import { CommandBus, CqrsModule } from '@nestjs/cqrs';
-import { EventStore } from '@app/event-store';
-import { EVENT_STORE } from '@app/event-store/nest/tokens';
+import { CheckpointStore, EventStore, ProcessorRunner } from '@app/event-store';
+import { CHECKPOINT_STORE, EVENT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
 import { CommandPath } from './command-path/command-path';
 import { COMMAND_HANDLERS } from './commands/command-handlers';
 import { fulfilmentSaga } from './sagas/fulfilment.saga';
 import { SagaProcessor } from './sagas/saga';
-import { cancellationSaga, inwardingSaga, purchasingSaga, vendorOrdersSaga } from './sagas/backorder.sagas';
-import { BackordersService } from './services/backorders.service';
+import { FulfilmentService } from './services/fulfilment.service';
+import { FulfilmentProgress } from './services/fulfilment-progress';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
 import { AuditService } from './services/audit.service';
@@ -16,8 +16,8 @@ import { InventoryService } from './services/inventory.service';
 import { OrdersService } from './services/orders.service';
 import { PurchaseOrdersService } from './services/purchase-orders.service';
 
-/** The sagas this application runs, each a processor with its own checkpoint. */
-export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardingSaga, cancellationSaga];
+/** The sagas this application runs, each a processor with its own checkpoint: the one process manager. */
+export const SAGAS = [fulfilmentSaga];
 
 @Global()
 @Module({
@@ -39,8 +39,8 @@ export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardin
     },
     {
       provide: PurchaseOrdersService,
-      inject: [CommandPath, OrdersService],
-      useFactory: (c: CommandPath, o: OrdersService) => new PurchaseOrdersService(c, o),
+      inject: [CommandPath],
+      useFactory: (c: CommandPath) => new PurchaseOrdersService(c),
     },
     ...SAGAS.map((saga) => ({
       provide: `saga:${saga.name}`,
@@ -48,12 +48,17 @@ export const SAGAS = [fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardin
       useFactory: (bus: CommandBus) => new SagaProcessor(saga, bus),
     })),
     {
-      provide: BackordersService,
+      provide: FulfilmentService,
       inject: [CommandPath, AccountsService, OrdersService, PurchaseOrdersService],
-      useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new BackordersService(c, a, o, p),
+      useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new FulfilmentService(c, a, o, p),
+    },
+    {
+      provide: FulfilmentProgress,
+      inject: [PROCESSOR_RUNNER, CHECKPOINT_STORE, EVENT_STORE],
+      useFactory: (r: ProcessorRunner, c: CheckpointStore, s: EventStore) => new FulfilmentProgress(r, c, s),
     },
     ...COMMAND_HANDLERS,
   ],
-  exports: [CommandPath, Flows, AuditService, BackordersService, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
+  exports: [CommandPath, Flows, AuditService, FulfilmentService, FulfilmentProgress, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
 })
 export class ApplicationModule {}

@@ -1,4 +1,16 @@
-import { assignmentResult, availableFor, binDecider, BinState, binStateForReading, heldBy, heldFor, stockOf } from '../src/bin/bin.decider';
+import {
+  assignmentResult,
+  availableFor,
+  binDecider,
+  BinState,
+  binStateForReading,
+  hasInwarded,
+  heldBy,
+  heldFor,
+  holdersOf,
+  skusOf,
+  stockOf,
+} from '../src/bin/bin.decider';
 import { BinCommand, BinEvent } from '../src/bin/bin.events';
 import { DomainError, fold } from '../src/shared/decider';
 import { DeciderSpecification } from './decider-spec';
@@ -26,7 +38,11 @@ const assigned = (
     ...(options.grnId !== undefined ? { grnId: options.grnId } : {}),
   },
 });
-const inwarded = (quantity: number, options: { sku?: string; grnId?: string; reservedForOrderId?: string } = {}): BinEvent => ({
+/** Without `reservedQuantity`, a reservation covers every unit (GoodsInwarded of the first release). */
+const inwarded = (
+  quantity: number,
+  options: { sku?: string; grnId?: string; reservedForOrderId?: string; reservedQuantity?: number } = {},
+): BinEvent => ({
   type: 'GoodsInwarded',
   data: {
     grnId: options.grnId ?? 'grn-1',
@@ -34,7 +50,12 @@ const inwarded = (quantity: number, options: { sku?: string; grnId?: string; res
     sku: options.sku ?? 'sku-1',
     quantity,
     ...(options.reservedForOrderId !== undefined ? { reservedForOrderId: options.reservedForOrderId } : {}),
+    ...(options.reservedQuantity !== undefined ? { reservedQuantity: options.reservedQuantity } : {}),
   },
+});
+const nothingAssigned = (orderId: string, requested: number, options: { sku?: string; assignmentId?: string } = {}): BinEvent => ({
+  type: 'NothingAssigned',
+  data: { assignmentId: options.assignmentId ?? `asg-${orderId}-${requested}`, orderId, sku: options.sku ?? 'sku-1', requested },
 });
 const released = (orderId: string, held: { assigned: number; reserved: number }, sku = 'sku-1', releaseId = 'rel-1'): BinEvent => ({
   type: 'StockReleased',
@@ -108,9 +129,25 @@ describe('bin decider', () => {
         .then([assigned('o2', 3, { assignmentId: 'asg-o2-5' })]);
     });
 
-    it('writes nothing when nothing is available', () => {
-      given([adjusted(5), assigned('o1', 5)]).when(assign('o2', 1)).thenNothingHappened();
-      given([]).when(assign('o2', 1)).thenNothingHappened();
+    it('records that nothing was assigned when nothing is available', () => {
+      given([adjusted(5), assigned('o1', 5)]).when(assign('o2', 1)).then([nothingAssigned('o2', 1)]);
+      given([]).when(assign('o2', 3, { sku: 'sku-9' })).then([nothingAssigned('o2', 3, { sku: 'sku-9', assignmentId: 'asg-o2-3' })]);
+    });
+
+    it('recognises an assignment that gave nothing: run again after stock came, it still gives nothing', () => {
+      const history = [nothingAssigned('o1', 4), adjusted(10)];
+      given(history).when(assign('o1', 4)).thenNothingHappened();
+      expect(assignmentResult(fold(binDecider, history), 'asg-o1-4')).toStrictEqual({
+        nothing: { assignmentId: 'asg-o1-4', orderId: 'o1', sku: 'sku-1', requested: 4 },
+      });
+      // Another assignment (the next round) takes the stock.
+      given(history).when(assign('o1', 4, { assignmentId: 'asg-round-2' })).then([assigned('o1', 4, { assignmentId: 'asg-round-2' })]);
+    });
+
+    it('changes no stock when nothing was assigned', () => {
+      const state = fold(binDecider, [adjusted(3), assigned('o1', 3), nothingAssigned('o2', 2)]);
+      expect(stockOf(state, 'sku-1')).toStrictEqual({ onHand: 3, assigned: 3, reserved: 0, available: 0 });
+      expect(heldBy(state, 'o2')).toStrictEqual(new Map());
     });
 
     it('takes the goods reserved for the order first, naming their GRN', () => {
@@ -132,7 +169,7 @@ describe('bin decider', () => {
     });
 
     it('lets no other order take goods reserved for an order', () => {
-      given([inwarded(3, { reservedForOrderId: 'o1' })]).when(assign('o2', 3)).thenNothingHappened();
+      given([inwarded(3, { reservedForOrderId: 'o1' })]).when(assign('o2', 3)).then([nothingAssigned('o2', 3)]);
       given([adjusted(2), inwarded(3, { reservedForOrderId: 'o1' })])
         .when(assign('o2', 5))
         .then([assigned('o2', 2, { assignmentId: 'asg-o2-5' })]);
@@ -152,34 +189,63 @@ describe('bin decider', () => {
       ];
       given(history).when(assign('o1', 4, { assignmentId: 'a-1', grnId: 'grn-1' })).thenNothingHappened();
       const state = fold(binDecider, history);
-      expect(assignmentResult(state, 'a-1')).toEqual({
-        assignmentId: 'a-1',
-        orderId: 'o1',
-        sku: 'sku-1',
-        quantity: 4,
-        fromReserved: 2,
-        grnId: 'grn-1',
+      expect(assignmentResult(state, 'a-1')).toStrictEqual({
+        given: {
+          assignmentId: 'a-1',
+          orderId: 'o1',
+          sku: 'sku-1',
+          quantity: 4,
+          fromReserved: 2,
+          grnId: 'grn-1',
+        },
       });
       expect(assignmentResult(state, 'a-2')).toBeUndefined();
     });
   });
 
   describe('InwardGoods', () => {
-    const inward = (options: { sku?: string; grnId?: string; reservedForOrderId?: string } = {}): BinCommand => ({
+    const inward = (options: { sku?: string; grnId?: string; reservedForOrderId?: string; reservedQuantity?: number } = {}): BinCommand => ({
       type: 'InwardGoods',
       grnId: options.grnId ?? 'grn-1',
       purchaseOrderId: 'po-1',
       sku: options.sku ?? 'sku-1',
       quantity: 5,
       ...(options.reservedForOrderId !== undefined ? { reservedForOrderId: options.reservedForOrderId } : {}),
+      ...(options.reservedQuantity !== undefined ? { reservedQuantity: options.reservedQuantity } : {}),
     });
 
     it('inwards goods as free stock', () => {
       given([]).when(inward()).then([inwarded(5)]);
     });
 
-    it('inwards goods reserved for an order', () => {
-      given([]).when(inward({ reservedForOrderId: 'o1' })).then([inwarded(5, { reservedForOrderId: 'o1' })]);
+    it('inwards goods reserved for an order, all of them when no quantity is named', () => {
+      given([]).when(inward({ reservedForOrderId: 'o1' })).then([inwarded(5, { reservedForOrderId: 'o1', reservedQuantity: 5 })]);
+    });
+
+    it('reserves only reservedQuantity of them; the rest is free stock', () => {
+      given([]).when(inward({ reservedForOrderId: 'o1', reservedQuantity: 2 })).then([inwarded(5, { reservedForOrderId: 'o1', reservedQuantity: 2 })]);
+      const state = fold(binDecider, [inwarded(5, { reservedForOrderId: 'o1', reservedQuantity: 2 })]);
+      expect(stockOf(state, 'sku-1')).toStrictEqual({ onHand: 5, assigned: 0, reserved: 2, available: 3 });
+      expect(heldFor(state, 'sku-1', 'o1')).toStrictEqual({ assigned: 0, reserved: 2 });
+      expect(availableFor(state, 'sku-1', 'o2')).toBe(3);
+      expect(availableFor(state, 'sku-1', 'o1')).toBe(5);
+    });
+
+    it('inwards all as free stock when none is to be reserved', () => {
+      given([]).when(inward({ reservedForOrderId: 'o1', reservedQuantity: 0 })).then([inwarded(5)]);
+    });
+
+    it('reserves no more than the goods inwarded', () => {
+      given([]).when(inward({ reservedForOrderId: 'o1', reservedQuantity: 9 })).then([inwarded(5, { reservedForOrderId: 'o1', reservedQuantity: 5 })]);
+    });
+
+    it('reserves nothing without an order to reserve for', () => {
+      given([]).when(inward({ reservedQuantity: 3 })).then([inwarded(5)]);
+    });
+
+    it('reads a reservation of the first release (no reservedQuantity) as covering every unit', () => {
+      const state = fold(binDecider, [inwarded(4, { reservedForOrderId: 'o1' })]);
+      expect(stockOf(state, 'sku-1')).toStrictEqual({ onHand: 4, assigned: 0, reserved: 4, available: 0 });
     });
 
     it('writes nothing for a GRN and SKU already inwarded', () => {
@@ -221,6 +287,52 @@ describe('bin decider', () => {
       given([inwarded(3, { reservedForOrderId: 'o1' }), released('o1', { assigned: 0, reserved: 3 })])
         .when(assign('o2', 3))
         .then([assigned('o2', 3)]);
+    });
+  });
+
+  describe('ReleaseReserved', () => {
+    const releaseReserved = (orderId: string, quantity: number, sku = 'sku-1', releaseId = 'surplus-1'): BinCommand => ({
+      type: 'ReleaseReserved',
+      releaseId,
+      orderId,
+      sku,
+      quantity,
+    });
+
+    it('releases up to the quantity of the goods reserved for the order, keeping what it has assigned', () => {
+      given([adjusted(10), assigned('o1', 2), inwarded(5, { reservedForOrderId: 'o1', reservedQuantity: 5 })])
+        .when(releaseReserved('o1', 3))
+        .then([released('o1', { assigned: 0, reserved: 3 }, 'sku-1', 'surplus-1')]);
+    });
+
+    it('releases no more than is reserved for the order', () => {
+      given([inwarded(2, { reservedForOrderId: 'o1' }), inwarded(4, { grnId: 'grn-2', reservedForOrderId: 'o2' })])
+        .when(releaseReserved('o1', 5))
+        .then([released('o1', { assigned: 0, reserved: 2 }, 'sku-1', 'surplus-1')]);
+    });
+
+    it('writes nothing when nothing is reserved for the order here', () => {
+      given([adjusted(10), assigned('o1', 4)]).when(releaseReserved('o1', 1)).thenNothingHappened();
+      given([inwarded(3, { reservedForOrderId: 'o2' })]).when(releaseReserved('o1', 1)).thenNothingHappened();
+    });
+
+    it('is recognised by its release id and SKU: done once, even if more is reserved later', () => {
+      const history = [
+        inwarded(5, { reservedForOrderId: 'o1' }),
+        released('o1', { assigned: 0, reserved: 2 }, 'sku-1', 'surplus-1'),
+        inwarded(5, { grnId: 'grn-2', reservedForOrderId: 'o1' }),
+      ];
+      given(history).when(releaseReserved('o1', 2)).thenNothingHappened();
+      given([...history, inwarded(3, { sku: 'sku-2', reservedForOrderId: 'o1' })])
+        .when(releaseReserved('o1', 2, 'sku-2'))
+        .then([released('o1', { assigned: 0, reserved: 2 }, 'sku-2', 'surplus-1')]);
+      given(history).when(releaseReserved('o1', 2, 'sku-1', 'surplus-2')).then([released('o1', { assigned: 0, reserved: 2 }, 'sku-1', 'surplus-2')]);
+    });
+
+    it('makes the released goods free stock for any order', () => {
+      const history = [inwarded(5, { reservedForOrderId: 'o1' }), released('o1', { assigned: 0, reserved: 3 }, 'sku-1', 'surplus-1')];
+      expect(stockOf(fold(binDecider, history), 'sku-1')).toStrictEqual({ onHand: 5, assigned: 0, reserved: 2, available: 3 });
+      given(history).when(assign('o2', 5)).then([assigned('o2', 3, { assignmentId: 'asg-o2-5' })]);
     });
   });
 
@@ -296,6 +408,37 @@ describe('bin decider', () => {
       expect(heldBy(state, 'o1')).toEqual(new Map());
     });
 
+    it('holdersOf: every order holding some of the SKU here, with what it holds', () => {
+      const state = fold(binDecider, [
+        adjusted(10),
+        assigned('o1', 4),
+        inwarded(3, { reservedForOrderId: 'o2' }),
+        assigned('o3', 2),
+        handedOver('o3', 2),
+        assigned('o4', 1, { sku: 'sku-2' }),
+      ]);
+      expect(holdersOf(state, 'sku-1')).toStrictEqual(
+        new Map([
+          ['o1', { assigned: 4, reserved: 0 }],
+          ['o2', { assigned: 0, reserved: 3 }],
+        ]),
+      );
+      expect(holdersOf(state, 'sku-9')).toStrictEqual(new Map());
+    });
+
+    it('skusOf: every SKU the bin has held, even when none is left', () => {
+      const state = fold(binDecider, [adjusted(2), adjusted(-2, 'sku-1', 'adj-out'), inwarded(1, { sku: 'sku-2' }), nothingAssigned('o1', 1, { sku: 'sku-3' })]);
+      expect(skusOf(state)).toStrictEqual(['sku-1', 'sku-2']);
+    });
+
+    it('hasInwarded: whether the goods of a GRN and SKU went in here', () => {
+      const state = fold(binDecider, [inwarded(5), inwarded(2, { sku: 'sku-2', grnId: 'grn-2' })]);
+      expect(hasInwarded(state, 'grn-1', 'sku-1')).toBe(true);
+      expect(hasInwarded(state, 'grn-2', 'sku-2')).toBe(true);
+      expect(hasInwarded(state, 'grn-1', 'sku-2')).toBe(false);
+      expect(hasInwarded(state, 'grn-3', 'sku-1')).toBe(false);
+    });
+
     it('reads an unknown SKU as empty', () => {
       const state = binDecider.initialState();
       expect(stockOf(state, 'nope')).toEqual({ onHand: 0, assigned: 0, reserved: 0, available: 0 });
@@ -316,12 +459,14 @@ describe('bin decider', () => {
         assigned('o3', 3),
         handedOver('o3', 2),
         released('o3', { assigned: 1, reserved: 0 }),
+        nothingAssigned('o4', 2),
       ];
       const deciding = fold(binDecider, events);
       const reading = events.reduce(binDecider.evolve, binStateForReading());
       expect(reading.skus).toEqual(deciding.skus);
-      expect(deciding.assignments.size + deciding.adjustments.size + deciding.inwards.size + deciding.handovers.size).toBe(5);
-      expect(reading.assignments.size + reading.adjustments.size + reading.inwards.size + reading.handovers.size).toBe(0);
+      const keys = (state: BinState) => state.assignments.size + state.adjustments.size + state.inwards.size + state.handovers.size + state.releases.size;
+      expect(keys(deciding)).toBe(7);
+      expect(keys(reading)).toBe(0);
       expect(() => binDecider.decide(assign('o4', 1), reading)).toThrow(/cannot decide/);
     });
 
@@ -330,10 +475,13 @@ describe('bin decider', () => {
       const copy = structuredClone(events);
       const state = fold(binDecider, events);
       const result = assignmentResult(state, 'a-1')!;
-      (result as { quantity: number }).quantity = 99;
+      if (!('given' in result)) throw new Error('a-1 gave stock');
+      (result.given as { quantity: number }).quantity = 99;
       binDecider.evolve(state, handedOver('o1', 4));
       expect(events).toEqual(copy);
-      expect(assignmentResult(state, 'a-1')?.quantity).toBe(4);
+      expect(assignmentResult(state, 'a-1')).toStrictEqual({
+        given: { assignmentId: 'a-1', orderId: 'o1', sku: 'sku-1', quantity: 4, fromReserved: 0 },
+      });
     });
   });
 
@@ -404,10 +552,13 @@ describe('bin decider', () => {
                     sku,
                     quantity: 1 + int(5),
                     ...(random() < 0.7 ? { reservedForOrderId: orderId } : {}),
+                    ...(random() < 0.5 ? { reservedQuantity: int(7) } : {}),
                   }
-                : roll < 0.8
+                : roll < 0.76
                   ? { type: 'ReleaseStock', releaseId: id('rel', step), orderId }
-                  : {
+                  : roll < 0.82
+                    ? { type: 'ReleaseReserved', releaseId: id('surplus', step), orderId, sku, quantity: 1 + int(4) }
+                    : {
                       type: 'HandOverStock',
                       handoverId: id('ho', step),
                       orderId,

@@ -1,6 +1,8 @@
 import {
   openQuantity,
   purchaseOrderDecider,
+  purchaseOrderEnded,
+  purchaseOrderExists,
   purchaseOrderLines,
   purchaseOrderStatus,
 } from '../src/purchase-order/purchase-order.decider';
@@ -46,6 +48,11 @@ const goodsReceived = (grnId: string, lines: Line[], handoverId?: string): Purch
   },
 });
 const poCancelled = (reason = 'Source order cancelled'): PurchaseOrderEvent => ({ type: 'PurchaseOrderCancelled', data: { reason } });
+const poClosed = (lines: { sku: string; closedQuantity: number }[], reason = 'Source order ended'): PurchaseOrderEvent => ({
+  type: 'PurchaseOrderClosed',
+  data: { reason, lines },
+});
+const manualGrnAwaited = (handoverId: string, lines: Line[]): PurchaseOrderEvent => ({ type: 'ManualGrnAwaited', data: { handoverId, lines } });
 
 const create = (overrides: Partial<Extract<PurchaseOrderCommand, { type: 'CreatePurchaseOrder' }>> = {}): PurchaseOrderCommand => ({
   type: 'CreatePurchaseOrder',
@@ -65,7 +72,16 @@ const receive = (grnId: string, lines: Line[], handoverId?: string): PurchaseOrd
   binId: 'default',
   receivedAt: RECEIVED_AT,
 });
+const receiveUpToOpen = (grnId: string, lines: Line[], handoverId = 'h-1'): PurchaseOrderCommand => ({
+  ...(receive(grnId, lines, handoverId) as Extract<PurchaseOrderCommand, { type: 'ReceiveGoods' }>),
+  upToOpen: true,
+});
 const cancel: PurchaseOrderCommand = { type: 'CancelPurchaseOrder', reason: 'Source order cancelled' };
+const close = (keepOpen?: Line[]): PurchaseOrderCommand => ({
+  type: 'ClosePurchaseOrder',
+  reason: 'Source order ended',
+  ...(keepOpen === undefined ? {} : { keepOpen }),
+});
 
 describe('purchase order decider', () => {
   describe('CreatePurchaseOrder', () => {
@@ -102,7 +118,10 @@ describe('purchase order decider', () => {
       { type: 'LinkVendorOrder', vendorOrderId: 'vo-1' },
       { type: 'RefuseVendorOrder', reason: 'no' },
       receive('grn-1', [{ sku: 'A', quantity: 1 }]),
+      receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 1 }]),
       cancel,
+      close(),
+      { type: 'AwaitManualGrn', handoverId: 'h-1', lines: [{ sku: 'A', quantity: 1 }] },
     ])('refuses $type', (command) => {
       given([]).when(command).thenThrows({ kind: 'not_found', code: 'PURCHASE_ORDER_NOT_FOUND' });
     });
@@ -113,8 +132,23 @@ describe('purchase order decider', () => {
       given([created()]).when({ type: 'LinkVendorOrder', vendorOrderId: 'vo-1' }).then([vendorOrderLinked()]);
     });
 
-    it('links a vendor order after an earlier refusal', () => {
+    it('links a vendor order after a refusal of the first release (which left the PO open)', () => {
       given([created(), vendorOrderRefused()]).when({ type: 'LinkVendorOrder', vendorOrderId: 'vo-1' }).then([vendorOrderLinked()]);
+    });
+
+    it('refuses a PO whose vendor order was refused (a refusal cancels it)', () => {
+      given([created(), vendorOrderRefused(), poCancelled('Vendor has no Advanced Vendor Panel')])
+        .when({ type: 'LinkVendorOrder', vendorOrderId: 'vo-1' })
+        .thenThrows({ kind: 'conflict', code: 'PURCHASE_ORDER_CANCELLED' });
+    });
+
+    it('refuses a closed PO, but recognises the vendor order already linked to it', () => {
+      given([created(), poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 3 }])])
+        .when({ type: 'LinkVendorOrder', vendorOrderId: 'vo-1' })
+        .thenThrows({ kind: 'conflict', code: 'PURCHASE_ORDER_CLOSED' });
+      given([created(), vendorOrderLinked(), poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 3 }])])
+        .when({ type: 'LinkVendorOrder', vendorOrderId: 'vo-1' })
+        .thenNothingHappened();
     });
 
     it('does nothing when the same vendor order is linked', () => {
@@ -136,12 +170,25 @@ describe('purchase order decider', () => {
   });
 
   describe('RefuseVendorOrder', () => {
-    it('records why no vendor order was opened', () => {
-      given([created()]).when({ type: 'RefuseVendorOrder', reason: 'Vendor has no Advanced Vendor Panel' }).then([vendorOrderRefused()]);
+    it('records why no vendor order was opened, and cancels the PO with that reason (nothing will come)', () => {
+      given([created()])
+        .when({ type: 'RefuseVendorOrder', reason: 'Vendor has no Advanced Vendor Panel' })
+        .then([vendorOrderRefused(), poCancelled('Vendor has no Advanced Vendor Panel')]);
+      const state = stateOf([created(), vendorOrderRefused(), poCancelled('Vendor has no Advanced Vendor Panel')]);
+      expect(purchaseOrderStatus(state)).toBe('CANCELLED');
+      expect(openQuantity(state, 'A')).toBe(0);
+    });
+
+    it('only records the refusal on a PO that already ended', () => {
+      given([created(), poCancelled()]).when({ type: 'RefuseVendorOrder', reason: 'Vendor has no Advanced Vendor Panel' }).then([vendorOrderRefused()]);
+      given([created(), poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 3 }])])
+        .when({ type: 'RefuseVendorOrder', reason: 'Vendor has no Advanced Vendor Panel' })
+        .then([vendorOrderRefused()]);
     });
 
     it('does nothing when already refused', () => {
       given([created(), vendorOrderRefused()]).when({ type: 'RefuseVendorOrder', reason: 'another reason' }).thenNothingHappened();
+      given([created(), vendorOrderRefused(), poCancelled()]).when({ type: 'RefuseVendorOrder', reason: 'another reason' }).thenNothingHappened();
     });
   });
 
@@ -189,6 +236,136 @@ describe('purchase order decider', () => {
         .when(receive('grn-2', [{ sku: 'B', quantity: 1 }]))
         .thenThrows({ kind: 'conflict', code: 'GRN_EXCEEDS_OPEN_QUANTITY', field: 'lines[0].quantity' });
     });
+
+    describe('on a closed PO', () => {
+      // Closed with 2 of A kept open: the vendor handed them over before the PO closed.
+      const closedKeeping2 = [created(), goodsReceived('grn-1', [{ sku: 'A', quantity: 1 }]), poClosed([{ sku: 'A', closedQuantity: 2 }, { sku: 'B', closedQuantity: 3 }])];
+
+      it('receives what is still open', () => {
+        given(closedKeeping2).when(receive('grn-2', [{ sku: 'A', quantity: 2 }], 'h-2')).then([goodsReceived('grn-2', [{ sku: 'A', quantity: 2 }], 'h-2')]);
+      });
+
+      it('refuses more than is still open, and anything of a line closed in full', () => {
+        const error = given(closedKeeping2)
+          .when(receive('grn-2', [{ sku: 'A', quantity: 3 }]))
+          .thenThrows({ kind: 'conflict', code: 'GRN_EXCEEDS_OPEN_QUANTITY', field: 'lines[0].quantity' });
+        expect(error.details).toStrictEqual({ sku: 'A', requested: 3, open: 2 });
+        given(closedKeeping2)
+          .when(receive('grn-2', [{ sku: 'B', quantity: 1 }]))
+          .thenThrows({ kind: 'conflict', code: 'GRN_EXCEEDS_OPEN_QUANTITY', field: 'lines[0].quantity' });
+      });
+    });
+
+    describe('up to the open quantity (a vendor handover)', () => {
+      it('receives a line in full when it is open', () => {
+        given([created()])
+          .when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 1 }]))
+          .then([goodsReceived('grn-1', [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 1 }], 'h-1')]);
+      });
+
+      it('caps each line at what is open, and leaves out lines with nothing open', () => {
+        given([created(), goodsReceived('grn-0', [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 3 }])])
+          .when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 2 }]))
+          .then([goodsReceived('grn-1', [{ sku: 'A', quantity: 1 }], 'h-1')]);
+      });
+
+      it('writes nothing when nothing is open (received in full by a manual GRN)', () => {
+        given([created(), goodsReceived('grn-0', [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 3 }])])
+          .when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }]))
+          .thenNothingHappened();
+      });
+
+      it('receives on a closed PO what it kept open, and nothing beyond', () => {
+        given([created(), poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 3 }])])
+          .when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }, { sku: 'B', quantity: 3 }]))
+          .then([goodsReceived('grn-1', [{ sku: 'A', quantity: 2 }], 'h-1')]);
+      });
+
+      it('is not refused on a cancelled PO: nothing is open there, so it writes nothing', () => {
+        given([created(), poCancelled()]).when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }])).thenNothingHappened();
+      });
+
+      it('recognises a GRN already received', () => {
+        given([created(), goodsReceived('grn-1', [{ sku: 'A', quantity: 5 }], 'h-1')])
+          .when(receiveUpToOpen('grn-1', [{ sku: 'A', quantity: 5 }]))
+          .thenNothingHappened();
+      });
+    });
+  });
+
+  describe('ClosePurchaseOrder', () => {
+    it('closes what is still open of each line', () => {
+      given([created(), vendorOrderLinked(), goodsReceived('grn-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }])])
+        .when(close())
+        .then([poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 0 }])]);
+    });
+
+    it('keeps open what is on its way (keepOpen), closing the rest', () => {
+      given([created(), vendorOrderLinked()])
+        .when(close([{ sku: 'A', quantity: 2 }]))
+        .then([poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 3 }])]);
+      // Keeping more open than is open closes nothing of that line.
+      given([created(), goodsReceived('grn-1', [{ sku: 'A', quantity: 4 }])])
+        .when(close([{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 3 }]))
+        .then([poClosed([{ sku: 'A', closedQuantity: 0 }, { sku: 'B', closedQuantity: 0 }])]);
+    });
+
+    it('does nothing when the PO is already cancelled or closed', () => {
+      given([created(), poCancelled()]).when(close()).thenNothingHappened();
+      given([created(), poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 3 }])]).when(close()).thenNothingHappened();
+    });
+
+    it('leaves open only what it kept: the line view and openQuantity count what was closed', () => {
+      const state = stateOf([
+        created(),
+        goodsReceived('grn-1', [{ sku: 'A', quantity: 1 }]),
+        poClosed([{ sku: 'A', closedQuantity: 2 }, { sku: 'B', closedQuantity: 3 }]),
+      ]);
+      expect(purchaseOrderLines(state)).toStrictEqual([
+        { sku: 'A', quantity: 5, receivedQuantity: 1, closedQuantity: 2 },
+        { sku: 'B', quantity: 3, receivedQuantity: 0, closedQuantity: 3 },
+      ]);
+      expect(openQuantity(state, 'A')).toBe(2);
+      expect(openQuantity(state, 'B')).toBe(0);
+      expect(purchaseOrderStatus(state)).toBe('CLOSED');
+      expect(purchaseOrderEnded(state)).toBe(true);
+    });
+
+    it('closes once: a second PurchaseOrderClosed changes nothing', () => {
+      const state = stateOf([
+        created(),
+        poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 3 }], 'first'),
+        poClosed([{ sku: 'A', closedQuantity: 2 }, { sku: 'B', closedQuantity: 0 }], 'second'),
+      ]);
+      expect(openQuantity(state, 'A')).toBe(2);
+      expect(state.closure).toBe('first');
+    });
+  });
+
+  describe('AwaitManualGrn', () => {
+    const awaitManual = (handoverId: string, lines: Line[] = [{ sku: 'A', quantity: 2 }]): PurchaseOrderCommand => ({
+      type: 'AwaitManualGrn',
+      handoverId,
+      lines,
+    });
+
+    it('records that the goods of a handover wait for the seller\'s GRN', () => {
+      given([created(), vendorOrderLinked()]).when(awaitManual('h-1')).then([manualGrnAwaited('h-1', [{ sku: 'A', quantity: 2 }])]);
+    });
+
+    it('records it once per handover', () => {
+      given([created(), manualGrnAwaited('h-1', [{ sku: 'A', quantity: 2 }])]).when(awaitManual('h-1', [{ sku: 'A', quantity: 9 }])).thenNothingHappened();
+      given([created(), manualGrnAwaited('h-1', [{ sku: 'A', quantity: 2 }])])
+        .when(awaitManual('h-2', [{ sku: 'B', quantity: 3 }]))
+        .then([manualGrnAwaited('h-2', [{ sku: 'B', quantity: 3 }])]);
+      expect([...stateOf([created(), manualGrnAwaited('h-1', [{ sku: 'A', quantity: 2 }])]).awaitingManualGrn]).toStrictEqual(['h-1']);
+    });
+
+    it('leaves the PO as it was: open, receiving the goods by a manual GRN', () => {
+      const state = stateOf([created(), vendorOrderLinked(), manualGrnAwaited('h-1', [{ sku: 'A', quantity: 2 }])]);
+      expect(purchaseOrderStatus(state)).toBe('APPROVED');
+      expect(openQuantity(state, 'A')).toBe(5);
+    });
   });
 
   describe('CancelPurchaseOrder', () => {
@@ -205,13 +382,27 @@ describe('purchase order decider', () => {
         .when(cancel)
         .thenThrows({ kind: 'conflict', code: 'GOODS_ALREADY_RECEIVED' });
     });
+
+    it('refuses a closed PO', () => {
+      given([created(), poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 3 }])])
+        .when(cancel)
+        .thenThrows({ kind: 'conflict', code: 'PURCHASE_ORDER_CLOSED' });
+    });
+
+    it('leaves nothing open on a cancelled PO', () => {
+      const state = stateOf([created(), poCancelled()]);
+      expect([openQuantity(state, 'A'), openQuantity(state, 'B')]).toStrictEqual([0, 0]);
+      expect(purchaseOrderEnded(state)).toBe(true);
+    });
   });
 
   describe('status and lines', () => {
-    it('is APPROVED when created, and with a vendor order linked or refused', () => {
+    it('is APPROVED when created, with a vendor order linked, and after a refusal of the first release', () => {
       expect(purchaseOrderStatus(stateOf([created()]))).toBe('APPROVED');
       expect(purchaseOrderStatus(stateOf([created(), vendorOrderLinked()]))).toBe('APPROVED');
       expect(purchaseOrderStatus(stateOf([created(), vendorOrderRefused()]))).toBe('APPROVED');
+      expect(purchaseOrderExists(stateOf([]))).toBe(false);
+      expect(purchaseOrderEnded(stateOf([created(), vendorOrderLinked()]))).toBe(false);
     });
 
     it('is PARTIALLY_RECEIVED once anything is received', () => {
@@ -231,6 +422,12 @@ describe('purchase order decider', () => {
       expect(purchaseOrderStatus(stateOf([created(), vendorOrderLinked(), poCancelled()]))).toBe('CANCELLED');
     });
 
+    it('is CLOSED once closed, even when everything open was received since', () => {
+      const events = [created(), goodsReceived('grn-1', [{ sku: 'A', quantity: 3 }]), poClosed([{ sku: 'A', closedQuantity: 0 }, { sku: 'B', closedQuantity: 3 }])];
+      expect(purchaseOrderStatus(stateOf(events))).toBe('CLOSED');
+      expect(purchaseOrderStatus(stateOf([...events, goodsReceived('grn-2', [{ sku: 'A', quantity: 2 }])]))).toBe('CLOSED');
+    });
+
     it('lists each line with what was received, and the open quantity', () => {
       const state = stateOf([
         created(),
@@ -238,8 +435,8 @@ describe('purchase order decider', () => {
         goodsReceived('grn-2', [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 3 }], 'h-2'),
       ]);
       expect(purchaseOrderLines(state)).toStrictEqual([
-        { sku: 'A', quantity: 5, receivedQuantity: 3 },
-        { sku: 'B', quantity: 3, receivedQuantity: 3 },
+        { sku: 'A', quantity: 5, receivedQuantity: 3, closedQuantity: 0 },
+        { sku: 'B', quantity: 3, receivedQuantity: 3, closedQuantity: 0 },
       ]);
       expect(openQuantity(state, 'A')).toBe(2);
       expect(openQuantity(state, 'B')).toBe(0);

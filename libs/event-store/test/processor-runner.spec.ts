@@ -4,17 +4,50 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteCheckpointStore } from '../src/checkpoints/sqlite-checkpoint-store';
-import { ANY, RecordedEvent } from '../src/event-store.port';
-import { CONCURRENT_CHECKPOINT_INTERVAL_MS, ProcessorFailedError, ProcessorRunner, RunningProcessor } from '../src/processors/processor-runner';
+import { ANY, EventStore, EventSubscription, RecordedEvent } from '../src/event-store.port';
+import {
+  awaitParkedRetry,
+  listParked,
+  parkedStreamOf,
+  requestParkedRetry,
+} from '../src/processors/parked-events';
+import {
+  CONCURRENT_CHECKPOINT_INTERVAL_MS,
+  ProcessorFailedError,
+  ProcessorRunner,
+  ProcessorState,
+  RunningProcessor,
+} from '../src/processors/processor-runner';
 import { openSqliteDatabase, SqliteDatabase } from '../src/sqlite/sqlite-database';
 import { SqliteEventStore } from '../src/sqlite/sqlite-event-store';
 
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const fastRetry = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 };
+const fastResubscribe = { initialDelayMs: 5, maxDelayMs: 20 };
+
+/** An event the handler can never take: the processors below classify it 'fatal'. */
+class SchemaError extends Error {
+  override readonly name = 'SchemaError';
+}
+/** The domain refused the command: the processors below classify it 'park'. */
+class RefusedError extends Error {
+  override readonly name = 'DomainError';
+  readonly code = 'ORDER_CANCELLED';
+}
+const classify = (error: unknown) =>
+  error instanceof SchemaError ? ('fatal' as const) : error instanceof RefusedError ? ('park' as const) : ('retry' as const);
 
 const until = async (condition: () => boolean, timeoutMs = 5000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+const eventually = async (condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -38,7 +71,7 @@ describe('ProcessorRunner', () => {
     db = openSqliteDatabase({ path: ':memory:' });
     store = new SqliteEventStore(db, { ownsDatabase: false, pollIntervalMs: 10 });
     checkpoints = new SqliteCheckpointStore(db);
-    runner = new ProcessorRunner(store, checkpoints, { retry: fastRetry, logger: quietLogger });
+    runner = new ProcessorRunner(store, checkpoints, { retry: fastRetry, resubscribe: fastResubscribe, logger: quietLogger });
   });
 
   afterEach(async () => {
@@ -119,18 +152,24 @@ describe('ProcessorRunner', () => {
     expect(running.status().state).toBe('running');
   });
 
-  it('stops loudly on a poison event, never skipping it, while other processors go on', async () => {
+  it('stops loudly on a fatal event, without retrying it or skipping it, while other processors go on', async () => {
     await append('order-a.1', 'Good', 'Poison', 'After');
     const errors: string[] = [];
     const loudRunner = new ProcessorRunner(store, checkpoints, {
       retry: fastRetry,
+      resubscribe: fastResubscribe,
       logger: { ...quietLogger, error: (m) => errors.push(m) },
     });
     const handledByPoisoned: string[] = [];
+    let poisonAttempts = 0;
     const poisoned: RunningProcessor = loudRunner.start({
       name: 'poisoned',
+      classify,
       handle: async (event) => {
-        if (event.type === 'Poison') throw new Error('cannot read this event');
+        if (event.type === 'Poison') {
+          poisonAttempts++;
+          throw new SchemaError('cannot read this event');
+        }
         handledByPoisoned.push(event.type);
       },
     });
@@ -142,7 +181,9 @@ describe('ProcessorRunner', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(ProcessorFailedError);
-    expect(failure).toMatchObject({ processorName: 'poisoned', streamName: 'order-a.1', revision: 1n, attempts: 3 });
+    expect(failure).toMatchObject({ processorName: 'poisoned', streamName: 'order-a.1', revision: 1n, attempts: 1 });
+    expect(poisonAttempts).toBe(1);
+    expect(poisoned.status().resubscriptions).toBe(0);
     expect((failure as Error).message).toMatch(/"poisoned".*"order-a\.1" revision 1/);
     expect(errors.join('\n')).toMatch(/"poisoned".*"order-a\.1" revision 1/);
     expect(poisoned.status().state).toBe('failed');
@@ -154,6 +195,7 @@ describe('ProcessorRunner', () => {
     await append('order-a.1', 'Later');
     await until(() => healthySeen.length === 4);
     expect(handledByPoisoned).toEqual(['Good']);
+    expect(poisonAttempts).toBe(1);
     await loudRunner.stopAll();
   });
 
@@ -205,6 +247,33 @@ describe('ProcessorRunner', () => {
       expect(gate.finished).toEqual(['order-b.1:B1', 'order-a.1:A1', 'order-c.1:C1', 'order-a.1:A2']);
     });
 
+    it('handles events of one key one at a time and in log order, whatever their streams (keyOf)', async () => {
+      const put = (stream: string, type: string, orderId: string) =>
+        store.append(stream, [{ id: randomUUID(), type, data: { orderId } }], { expectedRevision: ANY });
+      await put('po-a.1', 'P1', 'o1');
+      await put('order-a.2', 'X1', 'o2');
+      await put('bin-a.1', 'B1', 'o1');
+      await put('order-a.1', 'O1', 'o1');
+      const gate = gated();
+      runner.start({ name: 'k', concurrency: 4, keyOf: (e) => (e.data as { orderId: string }).orderId, handle: gate.handle });
+      await until(() => gate.started.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Three streams of o1, one at a time; o2 side by side with them.
+      expect(gate.waiting()).toEqual(['po-a.1:P1', 'order-a.2:X1']);
+      gate.release('order-a.2:X1');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(gate.waiting()).toEqual(['po-a.1:P1']);
+      gate.release('po-a.1:P1');
+      await until(() => gate.waiting().includes('bin-a.1:B1'));
+      expect(gate.started).not.toContain('order-a.1:O1');
+      gate.release('bin-a.1:B1');
+      await until(() => gate.waiting().includes('order-a.1:O1'));
+      gate.release('order-a.1:O1');
+      await until(() => gate.finished.length === 4);
+      expect(gate.finished).toEqual(['order-a.2:X1', 'po-a.1:P1', 'bin-a.1:B1', 'order-a.1:O1']);
+      expect(gate.maxInFlight()).toBe(2);
+    });
+
     it('moves the checkpoint only past a run of finished events: a slow early event holds it back', async () => {
       const slow = await append('order-a.1', 'Slow');
       await append('order-b.1', 'Fast1');
@@ -224,7 +293,7 @@ describe('ProcessorRunner', () => {
       expect(slow).toBeLessThan(last);
     });
 
-    it('stops on a poison event with the checkpoint just before it, and starts no event after the failure', async () => {
+    it('stops on a fatal event with the checkpoint just before it, and starts no event after the failure', async () => {
       const good = await append('order-a.1', 'Good');
       await append('order-a.1', 'Poison', 'AfterInStream');
       await append('order-b.1', 'Other');
@@ -232,8 +301,9 @@ describe('ProcessorRunner', () => {
       const running = runner.start({
         name: 'c',
         concurrency: 4,
+        classify,
         handle: async (event) => {
-          if (event.type === 'Poison') throw new Error('cannot read this event');
+          if (event.type === 'Poison') throw new SchemaError('cannot read this event');
           handled.push(event.type);
         },
       });
@@ -254,8 +324,9 @@ describe('ProcessorRunner', () => {
       const running = runner.start({
         name: 'c',
         concurrency: 4,
+        classify,
         handle: async () => {
-          throw new Error('cannot read this event');
+          throw new SchemaError('cannot read this event');
         },
       });
       await expect(running.done).rejects.toBeInstanceOf(ProcessorFailedError);
@@ -300,6 +371,419 @@ describe('ProcessorRunner', () => {
       await until(() => seen.length === 4);
       expect(seen).toEqual(['A', 'B', 'C', 'D']);
       expect(running.status().state).toBe('running');
+    });
+  });
+
+  describe('coming back from failures by subscribing again', () => {
+    /** `store` seen through a wrapper whose subscriptions' iteration throws once, after `after` events. */
+    const droppingOnce = (after: number): { store: EventStore; subscribes: () => number } => {
+      let subscribes = 0;
+      let dropped = false;
+      const wrapper = Object.create(store) as SqliteEventStore;
+      wrapper.subscribe = (options) => {
+        subscribes++;
+        const inner = store.subscribe(options);
+        const drop = !dropped;
+        dropped = true;
+        let delivered = 0;
+        const subscription: EventSubscription = {
+          close: () => inner.close(),
+          async *[Symbol.asyncIterator]() {
+            for await (const event of inner) {
+              if (drop && delivered === after) throw new Error('connection dropped');
+              delivered++;
+              yield event;
+            }
+          },
+        };
+        return subscription;
+      };
+      return { store: wrapper, subscribes: () => subscribes };
+    };
+
+    it.each([1, 4])(
+      'keeps a handler failing with a retry-class error, subscribes again and handles the event once the cause goes away (concurrency %i)',
+      async (concurrency) => {
+        const good = await append('order-a.1', 'Good');
+        await append('order-a.1', 'Bad', 'After');
+        await append('order-b.1', 'Other');
+        const warnings: string[] = [];
+        const retrying = new ProcessorRunner(store, checkpoints, {
+          retry: fastRetry,
+          resubscribe: fastResubscribe,
+          logger: { ...quietLogger, warn: (m) => warnings.push(m) },
+        });
+        let broken = true;
+        const handled: string[] = [];
+        let badAttempts = 0;
+        const running = retrying.start({
+          name: 'r',
+          concurrency,
+          classify,
+          handle: async (event) => {
+            if (event.type === 'Bad' && broken) {
+              badAttempts++;
+              throw new Error('database is busy');
+            }
+            handled.push(event.type);
+          },
+        });
+        const states: ProcessorState[] = [];
+        running.onProgress(() => states.push(running.status().state));
+        await until(() => running.status().resubscriptions >= 2);
+        const status = running.status();
+        expect(status.state).toBe('retrying');
+        expect(status.error).toMatch(/"r".*"order-a\.1" revision 1.*database is busy/);
+        // Never past the failed event, never its later event of the same stream.
+        expect(await checkpoints.load('r')).toBe(good);
+        expect(handled).not.toContain('After');
+        expect(badAttempts).toBeGreaterThanOrEqual(2 * fastRetry.attempts);
+        expect(warnings.join('\n')).toMatch(/"r" subscribes again in \d+ ms \(resubscription 1\): .*database is busy/);
+
+        broken = false;
+        const head = (await store.headPosition())!;
+        await until(() => running.status().checkpoint === head);
+        expect(running.status()).toMatchObject({ state: 'running', checkpoint: head });
+        expect(running.status().error).toBeUndefined();
+        expect(states).toContain('retrying');
+        expect(states[states.length - 1]).toBe('running');
+        expect(handled.filter((t) => t === 'Bad')).toEqual(['Bad']);
+        expect(handled.filter((t) => t === 'After')).toEqual(['After']);
+        expect(handled[0]).toBe('Good');
+        expect(handled.indexOf('Bad')).toBeLessThan(handled.indexOf('After'));
+        let settled = false;
+        void running.done.finally(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(settled).toBe(false);
+        await retrying.stopAll();
+        expect(running.status().state).toBe('stopped');
+      },
+    );
+
+    it.each([1, 4])('subscribes again after its subscription fails, after the checkpoint, skipping nothing (concurrency %i)', async (concurrency) => {
+      await append('order-a.1', 'A', 'B', 'C');
+      const dropping = droppingOnce(1);
+      const warnings: string[] = [];
+      const resubscribing = new ProcessorRunner(dropping.store, checkpoints, {
+        retry: fastRetry,
+        resubscribe: fastResubscribe,
+        logger: { ...quietLogger, warn: (m) => warnings.push(m) },
+      });
+      const handled: string[] = [];
+      const running = resubscribing.start({ name: 's', concurrency, handle: async (e) => void handled.push(e.type) });
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+      expect(handled).toEqual(['A', 'B', 'C']);
+      expect(dropping.subscribes()).toBe(2);
+      expect(running.status()).toMatchObject({ state: 'running', resubscriptions: 1 });
+      expect(warnings.join('\n')).toMatch(/"s" subscribes again in 5 ms \(resubscription 1\): connection dropped/);
+      const live = await append('order-a.1', 'D');
+      await until(() => running.status().checkpoint === live);
+      expect(handled).toEqual(['A', 'B', 'C', 'D']);
+      await resubscribing.stopAll();
+    });
+
+    it('subscribes again when a checkpoint write fails, from the checkpoint as stored', async () => {
+      const first = await append('order-a.1', 'A');
+      await append('order-a.1', 'B');
+      let failWrites = 1;
+      const flaky = Object.create(checkpoints) as SqliteCheckpointStore;
+      flaky.store = async (name, position, expected) => {
+        if (position !== first && failWrites-- > 0) throw new Error('checkpoint store unavailable');
+        return checkpoints.store(name, position, expected);
+      };
+      const resubscribing = new ProcessorRunner(store, flaky, { retry: fastRetry, resubscribe: fastResubscribe, logger: quietLogger });
+      const handled: string[] = [];
+      const running = resubscribing.start({ name: 'w', handle: async (e) => void handled.push(e.type) });
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+      // B was handled, its checkpoint was not written: it is handled again after the checkpoint of A.
+      expect(handled).toEqual(['A', 'B', 'B']);
+      expect(await checkpoints.load('w')).toBe(head);
+      expect(running.status()).toMatchObject({ state: 'running', resubscriptions: 1 });
+      await resubscribing.stopAll();
+    });
+
+    it('stops at once while it waits to subscribe again', async () => {
+      await append('order-a.1', 'A');
+      const patient = new ProcessorRunner(store, checkpoints, {
+        retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 },
+        resubscribe: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+        logger: quietLogger,
+      });
+      let calls = 0;
+      const running = patient.start({
+        name: 'waiting',
+        handle: async () => {
+          calls++;
+          throw new Error('database is down');
+        },
+      });
+      await until(() => running.status().state === 'retrying');
+      const started = performance.now();
+      await patient.stopAll();
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(running.status()).toMatchObject({ state: 'stopped', resubscriptions: 1 });
+      await expect(running.done).resolves.toBeUndefined();
+      expect(calls).toBe(1);
+      expect(await checkpoints.load('waiting')).toBeUndefined();
+    });
+
+    it('stops at once while a handler waits to retry in place', async () => {
+      await append('order-a.1', 'A');
+      const patient = new ProcessorRunner(store, checkpoints, {
+        retry: { attempts: 5, initialDelayMs: 60_000, maxDelayMs: 60_000 },
+        resubscribe: fastResubscribe,
+        logger: quietLogger,
+      });
+      let calls = 0;
+      const running = patient.start({
+        name: 'waiting',
+        concurrency: 2,
+        handle: async () => {
+          calls++;
+          throw new Error('database is down');
+        },
+      });
+      await until(() => calls === 1);
+      const started = performance.now();
+      await patient.stopAll();
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(running.status().state).toBe('stopped');
+      expect(await checkpoints.load('waiting')).toBeUndefined();
+    });
+  });
+
+  describe('parking events the domain refuses', () => {
+    const put = (stream: string, type: string, correlationId?: string) =>
+      store.append(stream, [{ id: randomUUID(), type, data: {}, metadata: correlationId ? { correlationId } : {} }], {
+        expectedRevision: ANY,
+      });
+
+    it.each([1, 4])('records the event once, moves the checkpoint past it and goes on (concurrency %i)', async (concurrency) => {
+      const first = (await put('order-a.1', 'A', 'flow-1')).position;
+      const refused = await put('order-a.1', 'Refused', 'flow-1');
+      await put('order-a.1', 'After', 'flow-1');
+      await put('order-b.1', 'Other');
+      const warnings: string[] = [];
+      const parking = new ProcessorRunner(store, checkpoints, {
+        retry: fastRetry,
+        resubscribe: fastResubscribe,
+        logger: { ...quietLogger, warn: (m) => warnings.push(m) },
+      });
+      const handled: string[] = [];
+      let refusals = 0;
+      const processor = {
+        name: 'p',
+        concurrency,
+        filter: { streamPrefixes: ['order-'] },
+        classify,
+        handle: async (event: RecordedEvent) => {
+          if (event.type === 'Refused') {
+            refusals++;
+            throw new RefusedError('order o-1 is cancelled');
+          }
+          handled.push(event.type);
+        },
+      };
+      let running = parking.start(processor);
+      await until(() => handled.length === 3);
+      // The parked stream is part of its subscription: the checkpoint ends on its own EventParked.
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+      expect(handled.sort()).toEqual(['A', 'After', 'Other']);
+      expect(refusals).toBe(1);
+      expect(running.status()).toMatchObject({ state: 'running', resubscriptions: 0 });
+
+      const parked = await store.readStream(parkedStreamOf('p'));
+      expect(parked).toHaveLength(1);
+      const [record] = parked;
+      expect(record!.position).toBe(head);
+      expect(record!.type).toBe('EventParked');
+      const [, refusedEvent] = await store.readStream('order-a.1');
+      expect(record!.data).toEqual({
+        parkedId: refused.position.toString(),
+        eventId: refusedEvent!.id,
+        streamName: 'order-a.1',
+        revision: '1',
+        position: refused.position.toString(),
+        type: 'Refused',
+        flow: 'flow-1',
+        error: { name: 'DomainError', code: 'ORDER_CANCELLED', message: 'order o-1 is cancelled' },
+      });
+      expect(record!.metadata).toMatchObject({
+        correlationId: 'flow-1',
+        causationId: refusedEvent!.id,
+        actor: 'processor:p',
+        commandId: `park/p/${refusedEvent!.id}`,
+        schemaVersion: 1,
+      });
+      expect(Number.isNaN(Date.parse(record!.metadata['occurredAt'] as string))).toBe(false);
+      expect(warnings.join('\n')).toMatch(
+        new RegExp(`"p" parked .*"order-a\\.1" revision 1 \\(position ${refused.position}, flow flow-1\\): order o-1 is cancelled`),
+      );
+      expect(await listParked(store, 'p')).toEqual([
+        expect.objectContaining({ parkedId: refused.position.toString(), type: 'Refused', parkedAt: record!.recordedAt.toISOString() }),
+      ]);
+
+      // A replay from an older checkpoint (as after a crash) parks it again under the same id: one record.
+      await parking.stop('p');
+      await checkpoints.reset('p');
+      await checkpoints.store('p', first, undefined);
+      running = parking.start(processor);
+      await until(() => refusals === 2 && running.status().checkpoint === head);
+      await until(() => handled.length === 5);
+      expect(await store.readStream(parkedStreamOf('p'))).toHaveLength(1);
+      expect(await store.headPosition()).toBe(head);
+      await parking.stopAll();
+    });
+
+    it('parks an event without a correlation id under its stream name, with flow null', async () => {
+      await put('order-a.1', 'Refused');
+      runner.start({
+        name: 'p',
+        classify,
+        handle: async () => {
+          throw new RefusedError('no');
+        },
+      });
+      await eventually(async () => (await store.readStream(parkedStreamOf('p'))).length === 1);
+      const [record] = await store.readStream(parkedStreamOf('p'));
+      expect(record!.data).toMatchObject({ flow: null, error: { name: 'DomainError', code: 'ORDER_CANCELLED', message: 'no' } });
+      expect(record!.metadata).toMatchObject({ correlationId: 'order-a.1' });
+    });
+
+    it('handles a parked event again on request: parked while refused, resolved once accepted', async () => {
+      const refused = await put('order-a.1', 'Refused', 'flow-1');
+      let accept = false;
+      const handled: RecordedEvent[] = [];
+      const processor = {
+        name: 'p',
+        filter: { streamPrefixes: ['order-'] },
+        classify,
+        handle: async (event: RecordedEvent) => {
+          handled.push(event);
+          if (event.type === 'Refused' && !accept) throw new RefusedError('order o-1 is cancelled');
+        },
+      };
+      let running = runner.start(processor);
+      await eventually(async () => (await listParked(store, 'p')).length === 1);
+      const [entry] = await listParked(store, 'p');
+      expect(entry!.parkedId).toBe(refused.position.toString());
+
+      // Only its own parked stream counts: a request on a stream that merely shares the prefix is ignored.
+      await store.append(
+        'parked-p-other',
+        [{ id: randomUUID(), type: 'ParkedRetryRequested', data: { parkedId: entry!.parkedId, requestId: 'x' } }],
+        { expectedRevision: ANY },
+      );
+      const marker = await put('order-a.2', 'Marker');
+      await until(() => running.status().checkpoint === marker.position);
+      expect(handled.map((e) => e.type)).toEqual(['Refused', 'Marker']);
+      expect(await awaitParkedRetry(store, 'p', 'x', 0)).toBe('pending');
+
+      expect(await requestParkedRetry(store, 'p', '999999')).toBeUndefined();
+      const first = (await requestParkedRetry(store, 'p', entry!.parkedId))!;
+      expect(await awaitParkedRetry(store, 'p', first.requestId, 5000)).toBe('parked');
+      const [still] = await listParked(store, 'p');
+      expect(still!.lastRetry).toMatchObject({ requestId: first.requestId, error: { message: 'order o-1 is cancelled' } });
+
+      accept = true;
+      const second = (await requestParkedRetry(store, 'p', entry!.parkedId))!;
+      expect(await awaitParkedRetry(store, 'p', second.requestId, 5000)).toBe('resolved');
+      expect(await listParked(store, 'p')).toEqual([]);
+      expect(await requestParkedRetry(store, 'p', entry!.parkedId)).toBeUndefined();
+      // The original event, read back from the log; records of parked streams never reach the handler.
+      const [original] = await store.readStream('order-a.1');
+      const refusedHandled = handled.filter((e) => e.type === 'Refused');
+      expect(refusedHandled.map((e) => [e.id, e.position])).toEqual(Array(3).fill([original!.id, refused.position]));
+      expect(handled.map((e) => e.type)).toEqual(['Refused', 'Marker', 'Refused', 'Refused']);
+      const types = (await store.readStream(parkedStreamOf('p'))).map((r) => r.type);
+      expect(types).toEqual(['EventParked', 'ParkedRetryRequested', 'ParkedRetryFailed', 'ParkedRetryRequested', 'ParkedEventResolved']);
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+
+      // Replayed from the start (as after a crash), the requests answered already are not answered again.
+      await runner.stop('p');
+      await checkpoints.reset('p');
+      running = runner.start(processor);
+      await until(() => running.status().checkpoint === head);
+      expect(handled.map((e) => e.type)).toEqual(['Refused', 'Marker', 'Refused', 'Refused', 'Refused', 'Marker']);
+      expect((await store.readStream(parkedStreamOf('p'))).map((r) => r.type)).toEqual(types);
+    });
+
+    it('answers nothing while the processor is not running, and the request is answered once it runs', async () => {
+      await put('order-a.1', 'Refused');
+      let accept = false;
+      const processor = {
+        name: 'p',
+        classify,
+        handle: async (event: RecordedEvent) => {
+          if (event.type === 'Refused' && !accept) throw new RefusedError('no');
+        },
+      };
+      runner.start(processor);
+      await eventually(async () => (await listParked(store, 'p')).length === 1);
+      await runner.stop('p');
+      const [entry] = await listParked(store, 'p');
+      const { requestId } = (await requestParkedRetry(store, 'p', entry!.parkedId))!;
+      const started = performance.now();
+      expect(await awaitParkedRetry(store, 'p', requestId, 60)).toBe('pending');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+      accept = true;
+      runner.start(processor);
+      expect(await awaitParkedRetry(store, 'p', requestId, 5000)).toBe('resolved');
+    });
+
+    it('retries a parked event under its key: not beside a later event of the same key', async () => {
+      const refused = await put('order-a.1', 'Refused');
+      let accept = false;
+      let release: () => void = () => undefined;
+      const calls: string[] = [];
+      runner.start({
+        name: 'p',
+        concurrency: 4,
+        classify,
+        handle: async (event: RecordedEvent) => {
+          calls.push(`${event.type}:start`);
+          if (event.type === 'Refused' && !accept) throw new RefusedError('no');
+          if (event.type === 'Hold') await new Promise<void>((resolve) => (release = resolve));
+          calls.push(`${event.type}:end`);
+        },
+      });
+      await eventually(async () => (await listParked(store, 'p')).length === 1);
+      accept = true;
+      await put('order-a.1', 'Hold');
+      await until(() => calls.includes('Hold:start'));
+      const { requestId } = (await requestParkedRetry(store, 'p', refused.position.toString()))!;
+      expect(await awaitParkedRetry(store, 'p', requestId, 80)).toBe('pending');
+      expect(calls).toEqual(['Refused:start', 'Hold:start']);
+      release();
+      expect(await awaitParkedRetry(store, 'p', requestId, 5000)).toBe('resolved');
+      expect(calls).toEqual(['Refused:start', 'Hold:start', 'Hold:end', 'Refused:start', 'Refused:end']);
+    });
+
+    it('subscribes again when a retried parked event fails with a retry-class error, and answers the request then', async () => {
+      await put('order-a.1', 'Refused');
+      let mode: 'refuse' | 'down' | 'accept' = 'refuse';
+      const running = runner.start({
+        name: 'p',
+        classify,
+        handle: async () => {
+          if (mode === 'refuse') throw new RefusedError('no');
+          if (mode === 'down') throw new Error('database is down');
+        },
+      });
+      await eventually(async () => (await listParked(store, 'p')).length === 1);
+      const [entry] = await listParked(store, 'p');
+      mode = 'down';
+      const { requestId } = (await requestParkedRetry(store, 'p', entry!.parkedId))!;
+      await until(() => running.status().state === 'retrying');
+      expect(await awaitParkedRetry(store, 'p', requestId, 30)).toBe('pending');
+      mode = 'accept';
+      expect(await awaitParkedRetry(store, 'p', requestId, 5000)).toBe('resolved');
+      await until(() => running.status().state === 'running');
+      expect(running.status().resubscriptions).toBeGreaterThanOrEqual(1);
     });
   });
 

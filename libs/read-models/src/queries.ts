@@ -47,12 +47,13 @@ export class ReadModelQueries {
 
   async order(accountId: string, orderId: string) {
     const found = await this.store().collection<OrderDocument>(COLLECTIONS.orders).findOne({ _id: `${accountId}.${orderId}` });
-    if (!found) return undefined;
+    if (!found || found._refused === true) return undefined;
     return publicView(found);
   }
 
   async orders(accountId: string, query: { status?: string; limit: number; after?: string }) {
-    return page<OrderDocument>(this.store(), COLLECTIONS.orders, { accountId, ...(query.status ? { status: query.status } : {}) }, query.limit, query.after);
+    const filter = { accountId, _refused: { $exists: false }, ...(query.status ? { status: query.status } : {}) };
+    return page<OrderDocument>(this.store(), COLLECTIONS.orders, filter, query.limit, query.after);
   }
 
   async purchaseOrder(accountId: string, purchaseOrderId: string) {
@@ -88,7 +89,7 @@ export class ReadModelQueries {
   async backorders(accountId: string) {
     const orders = await this.store()
       .collection<OrderDocument>(COLLECTIONS.orders)
-      .find({ accountId, '_pendingSkus.0': { $exists: true }, status: { $nin: ['CANCELLED', 'UNAPPROVED'] } }, { sort: { _sequence: 1 } });
+      .find({ accountId, '_pendingSkus.0': { $exists: true }, status: { $nin: ['CANCELLED', 'CLOSED_SHORT', 'UNAPPROVED'] } }, { sort: { _sequence: 1 } });
     return orders.flatMap((order) =>
       order.lines
         .filter((line) => line.pending > 0)

@@ -2,6 +2,7 @@
  * The read side at run time: the read store, the projection feeding it through the processor
  * runner, read-your-writes waits, and rebuilds from the first event.
  */
+import { InvalidStoredEventError } from '@app/domain/aggregates';
 import { CheckpointStore, EventStore, ProcessorRunner, RunningProcessor } from '@app/event-store';
 import { ReadModelsProjection, READ_MODELS_PROCESSOR } from './projections/read-models.projection';
 import { ReadStore } from './store/read-store.port';
@@ -47,7 +48,13 @@ export class ReadModelsService {
 
   start(): void {
     if (this.running) return;
-    this.running = this.runner.start({ name: READ_MODELS_PROCESSOR, handle: (event) => this.projection.apply(event) });
+    this.running = this.runner.start({
+      name: READ_MODELS_PROCESSOR,
+      handle: (event) => this.projection.apply(event),
+      // An event that does not match its schema stops the read side loudly; anything else (the
+      // read store unreachable) is retried, then resubscribed from the checkpoint.
+      classify: (error) => (error instanceof InvalidStoredEventError ? 'fatal' : 'retry'),
+    });
   }
 
   async stop(): Promise<void> {

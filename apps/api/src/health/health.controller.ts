@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MongoClient } from 'mongodb';
 import { AppConfig } from '@app/config';
-import { EventStore, positionToString, ProcessorRunner } from '@app/event-store';
+import { EventStore, listParked, positionToString, ProcessorRunner } from '@app/event-store';
 import { Public } from '../http/auth';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
@@ -49,20 +49,29 @@ export class HealthController {
     // so head minus its checkpoint would count other streams' events: sagas show their checkpoint.
     const readModelStatus = this.readModels.status();
     const lagOf = (checkpoint: bigint | undefined) => (head === undefined ? '0' : positionToString(head - (checkpoint ?? 0n)));
-    const processors = [
+    const running = [
       ...(readModelStatus ? [{ ...readModelStatus, lag: lagOf(readModelStatus.checkpoint) }] : []),
       ...this.runner.statuses(),
-    ].map((p) => ({
-      name: p.name,
-      state: p.state,
-      checkpoint: p.checkpoint === undefined ? null : positionToString(p.checkpoint),
-      ...('lag' in p ? { lag: p.lag } : {}),
-      ...(p.error ? { error: p.error } : {}),
-    }));
+    ];
+    const processors = [];
+    for (const p of running) {
+      // Parked events are business conflicts waiting for an operator: shown, not unhealthy.
+      let parked: number | null = null;
+      if (eventStore.status === 'up') parked = (await listParked(this.store, p.name).catch(() => [])).length;
+      processors.push({
+        name: p.name,
+        state: p.state,
+        checkpoint: p.checkpoint === undefined ? null : positionToString(p.checkpoint),
+        ...('lag' in p ? { lag: p.lag } : {}),
+        ...(p.error ? { error: p.error } : {}),
+        resubscriptions: p.resubscriptions,
+        parked,
+      });
+    }
     const maxLag = readModelStatus ? lagOf(readModelStatus.checkpoint) : '0';
 
     const healthy =
-      eventStore.status === 'up' && readStore.status === 'up' && processors.every((p) => p.state !== 'failed');
+      eventStore.status === 'up' && readStore.status === 'up' && processors.every((p) => p.state !== 'failed' && p.state !== 'retrying');
     reply.status(healthy ? 200 : 503);
     return {
       status: healthy ? 'ok' : 'degraded',

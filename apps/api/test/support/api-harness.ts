@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@app/config';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
+import { checkInvariants, foldLog, Violation } from '@app/domain/invariants/invariants';
 import { createApiApp } from '../../src/bootstrap';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 
@@ -18,6 +19,12 @@ export interface Answer<T = any> {
 }
 
 export class ApiHarness {
+  /**
+   * Why this test leaves the log in a state the invariants need not hold in (a broken event on
+   * purpose, processors stopped); unset, stop() settles and checks every invariant.
+   */
+  invariantsWaived: string | undefined;
+
   private constructor(
     readonly app: NestFastifyApplication,
     readonly store: EventStore,
@@ -105,7 +112,21 @@ export class ApiHarness {
     }
   }
 
+  /** Every invariant the log breaks now (the same check as `npm run audit -- verify --invariants`). */
+  async invariantViolations(): Promise<Violation[]> {
+    return checkInvariants(foldLog(await this.allEvents()));
+  }
+
+  /** Settles, checks every invariant (unless waived), and closes the app. */
   async stop(): Promise<void> {
-    await this.app.close();
+    try {
+      if (this.invariantsWaived === undefined) {
+        await this.settle();
+        const violations = await this.invariantViolations();
+        if (violations.length > 0) throw new Error(`The log breaks invariants after the test:\n${violations.map((v) => JSON.stringify(v)).join('\n')}`);
+      }
+    } finally {
+      await this.app.close();
+    }
   }
 }

@@ -7,8 +7,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { RecordedEvent, SubscriptionFilter } from '@app/event-store';
 import { openSqliteDatabase } from '@app/event-store/sqlite/sqlite-database';
-import { fulfilmentSaga } from '@app/application/sagas/fulfilment.saga';
-import { cancellationSaga, inwardingSaga, purchasingSaga, vendorOrdersSaga } from '@app/application/sagas/backorder.sagas';
+import { SAGAS } from '@app/application/application.module';
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
 import { ChildApi, readLog } from './child-api';
 
@@ -17,7 +16,7 @@ export type Answer = { status: number; body: any };
 /** Every processor the api hosts, with the part of the log it is fed. */
 export const PROCESSOR_FILTERS: ReadonlyMap<string, SubscriptionFilter> = new Map<string, SubscriptionFilter>([
   [READ_MODELS_PROCESSOR, {}],
-  ...[fulfilmentSaga, purchasingSaga, vendorOrdersSaga, inwardingSaga, cancellationSaga].map(
+  ...SAGAS.map(
     (saga) => [saga.name, saga.filter] as [string, SubscriptionFilter],
   ),
 ]);

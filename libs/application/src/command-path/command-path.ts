@@ -9,26 +9,12 @@ import {
   EventToAppend,
   GenerationalCache,
   NO_STREAM,
-  RecordedEvent,
 } from '@app/event-store';
 import { nameBasedUuid } from '@app/domain/shared/deterministic-id';
-import { currentVersion, upcast } from '@app/domain/shared/event-versions';
-import { Aggregate } from './aggregate';
+import { currentVersion } from '@app/domain/shared/event-versions';
+import { Aggregate, parseRecordedEvent } from '@app/domain/aggregates';
 import { CommandContext, EventMetadataV1 } from './command-context';
 import { KeyedMutex } from './keyed-mutex';
-
-/** A stored event that does not parse as its aggregate's event. Never skipped. */
-export class InvalidStoredEventError extends Error {
-  override readonly name = 'InvalidStoredEventError';
-  constructor(
-    readonly streamName: string,
-    readonly revision: bigint,
-    readonly eventType: string,
-    detail: string,
-  ) {
-    super(`Event ${eventType} at stream "${streamName}" revision ${revision} does not match its schema: ${detail}`);
-  }
-}
 
 /** Gave up after this many conflicts in a row: the stream is too hot; the caller may retry. */
 export class TooManyConflictsError extends Error {
@@ -62,31 +48,17 @@ interface CacheEntry {
   mark: unknown;
 }
 
-/**
- * Parses a recorded event into its aggregate's event in today's shape (upcast from the version it
- * was written with), or throws InvalidStoredEventError naming the stream and revision.
- */
-export const parseRecordedEvent = <Event extends { type: string; data: unknown }>(
-  aggregate: Pick<Aggregate<unknown, unknown, Event>, 'eventSchema'>,
-  recorded: RecordedEvent,
-): Event => {
-  let data: unknown;
-  try {
-    data = upcast(recorded.type, recorded.metadata['schemaVersion'], recorded.data, recorded.id);
-  } catch (error) {
-    throw new InvalidStoredEventError(recorded.streamName, recorded.revision, recorded.type, error instanceof Error ? error.message : String(error));
+/** A process manager's step did not reach the state a request waits for in time. */
+export class StepNotFinishedError extends Error {
+  override readonly name = 'StepNotFinishedError';
+  constructor(
+    readonly streamName: string,
+    readonly waitedMs: number,
+    readonly what: string,
+  ) {
+    super(`${what} on stream "${streamName}" did not finish within ${waitedMs} ms; the request was recorded and will be carried out`);
   }
-  const parsed = aggregate.eventSchema.safeParse({ type: recorded.type, data });
-  if (!parsed.success) {
-    throw new InvalidStoredEventError(
-      recorded.streamName,
-      recorded.revision,
-      recorded.type,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; '),
-    );
-  }
-  return parsed.data;
-};
+}
 
 export interface CommandPathOptions {
   /** Attempts in all, the first included, before TooManyConflictsError. */
@@ -101,6 +73,8 @@ export class CommandPath {
   private readonly appending = new Map<string, Promise<void>>();
   private readonly cache: GenerationalCache<string, CacheEntry>;
   private readonly maxAttempts: number;
+  /** Waiters for the next append of this process to a stream (see waitFor). */
+  private readonly appendWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -163,6 +137,63 @@ export class CommandPath {
   }
 
   /**
+   * Waits until the stream's state satisfies `done` (a process manager's step reached it): woken at
+   * once by appends of this process, and polling the store meanwhile for appends of others (a
+   * worker in another process). Throws StepNotFinishedError after `timeoutMs`.
+   */
+  async waitFor<State, Command, Event extends { type: string; data: unknown }>(
+    aggregate: Aggregate<State, Command, Event>,
+    streamName: string,
+    done: (state: State) => boolean,
+    options: { readonly what: string; readonly timeoutMs?: number; readonly context?: CommandContext },
+  ): Promise<Loaded<State>> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const deadline = performance.now() + timeoutMs;
+    let pollMs = 5;
+    for (;;) {
+      const woken = this.nextAppendTo(streamName);
+      const loaded = await this.load(aggregate, streamName, options.context ? { context: options.context } : {});
+      if (done(loaded.state)) {
+        woken.cancel();
+        return loaded;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        woken.cancel();
+        throw new StepNotFinishedError(streamName, timeoutMs, options.what);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([woken.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(pollMs, left))))]);
+      clearTimeout(timer);
+      woken.cancel();
+      pollMs = Math.min(pollMs * 2, 100);
+    }
+  }
+
+  private nextAppendTo(streamName: string): { promise: Promise<void>; cancel: () => void } {
+    let waiter!: () => void;
+    const promise = new Promise<void>((resolve) => (waiter = resolve));
+    let waiters = this.appendWaiters.get(streamName);
+    if (!waiters) this.appendWaiters.set(streamName, (waiters = new Set()));
+    waiters.add(waiter);
+    return {
+      promise,
+      cancel: () => {
+        const current = this.appendWaiters.get(streamName);
+        current?.delete(waiter);
+        if (current?.size === 0) this.appendWaiters.delete(streamName);
+      },
+    };
+  }
+
+  private notifyAppended(streamName: string): void {
+    const waiters = this.appendWaiters.get(streamName);
+    if (!waiters) return;
+    this.appendWaiters.delete(streamName);
+    for (const waiter of waiters) waiter();
+  }
+
+  /**
    * Decides `command` on the stream's current state and appends what it decided. Decisions are
    * retried on concurrency conflicts; domain errors go to the caller untouched.
    */
@@ -213,6 +244,7 @@ export class CommandPath {
         } finally {
           this.appending.delete(streamName);
           appended();
+          this.notifyAppended(streamName);
         }
       }
     });

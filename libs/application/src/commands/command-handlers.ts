@@ -4,12 +4,14 @@ import { AccountsService } from '../services/accounts.service';
 import { InventoryService } from '../services/inventory.service';
 import { OrdersService } from '../services/orders.service';
 import { PurchaseOrdersService } from '../services/purchase-orders.service';
-import { BackordersService } from '../services/backorders.service';
+import { FulfilmentService } from '../services/fulfilment.service';
+import { FulfilmentProgress } from '../services/fulfilment-progress';
+import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import {
   BuyShortfallCommand,
-  CancelBackordersCommand,
   InwardHandoverCommand,
   OpenVendorOrderCommand,
+  UnwindOrderCommand,
   AddBinCommand,
   AdjustStockCommand,
   ApproveOrderCommand,
@@ -20,7 +22,6 @@ import {
   HandOverAtBinsCommand,
   HandOverOrderCommand,
   InwardGoodsCommand,
-  ReleaseAtBinsCommand,
   RunAssignmentRoundCommand,
   MapVendorCommand,
   OpenAccountCommand,
@@ -81,7 +82,7 @@ export class AdjustStockHandler implements ICommandHandler<AdjustStockCommand> {
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
   constructor(private readonly orders: OrdersService) {}
   execute(c: PlaceOrderCommand) {
-    return this.orders.placeOrder(c.accountId, c.input, c.context, { enforceStockPolicy: c.enforceStockPolicy });
+    return this.orders.placeOrder(c.accountId, c.input, c.context);
   }
 }
 
@@ -101,27 +102,47 @@ export class AssignOrderHandler implements ICommandHandler<AssignOrderCommand> {
   }
 }
 
+/** The handover is the order's; the answer waits until the process manager carried it to the bins (and to the PO). */
 @CommandHandler(HandOverOrderCommand)
 export class HandOverOrderHandler implements ICommandHandler<HandOverOrderCommand> {
-  constructor(private readonly orders: OrdersService) {}
-  execute(c: HandOverOrderCommand) {
-    return this.orders.handOverOrder(c.accountId, c.orderId, c.input, c.context);
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: HandOverOrderCommand) {
+    const handed = await this.orders.handOverOrder(c.accountId, c.orderId, c.input, c.context);
+    if (handed.position !== undefined) await this.progress.awaitSteps(orderStream(c.accountId, c.orderId), handed.position, c.context);
+    return handed;
   }
 }
 
+/** The cancellation is the order's; the answer waits until the process manager released its stock. */
 @CommandHandler(CancelOrderCommand)
 export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand> {
-  constructor(private readonly orders: OrdersService) {}
-  execute(c: CancelOrderCommand) {
-    return this.orders.cancelOrder(c.accountId, c.orderId, c.context);
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: CancelOrderCommand) {
+    const answer = await this.orders.cancelOrder(c.accountId, c.orderId, c.context);
+    if (answer.position !== undefined) await this.progress.awaitSteps(orderStream(c.accountId, c.orderId), answer.position, c.context);
+    return answer;
   }
 }
 
+/** A manual GRN is the PO's; the answer waits until the process manager inwarded it and the order took it. */
 @CommandHandler(ReceiveGoodsCommand)
 export class ReceiveGoodsHandler implements ICommandHandler<ReceiveGoodsCommand> {
-  constructor(private readonly purchaseOrders: PurchaseOrdersService) {}
-  execute(c: ReceiveGoodsCommand) {
-    return this.purchaseOrders.receiveGoods(c.accountId, c.purchaseOrderId, c.input, c.context);
+  constructor(
+    private readonly purchaseOrders: PurchaseOrdersService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: ReceiveGoodsCommand) {
+    const received = await this.purchaseOrders.receiveGoods(c.accountId, c.purchaseOrderId, c.input, c.context);
+    if (received.position !== undefined) {
+      await this.progress.awaitSteps(purchaseOrderStream(c.accountId, c.purchaseOrderId), received.position, c.context);
+    }
+    return received;
   }
 }
 
@@ -135,77 +156,68 @@ export class CreatePurchaseOrderHandler implements ICommandHandler<CreatePurchas
 
 @CommandHandler(RunAssignmentRoundCommand)
 export class RunAssignmentRoundHandler implements ICommandHandler<RunAssignmentRoundCommand> {
-  constructor(private readonly orders: OrdersService) {}
-  async execute(c: RunAssignmentRoundCommand) {
-    await this.orders.runAssignmentRound(c.accountId, c.orderId, c.context);
-  }
-}
-
-@CommandHandler(HandOverAtBinsCommand)
-export class HandOverAtBinsHandler implements ICommandHandler<HandOverAtBinsCommand> {
-  constructor(private readonly orders: OrdersService) {}
-  execute(c: HandOverAtBinsCommand) {
-    return this.orders.handOverAtBins(c.accountId, c.orderId, c.handoverId, c.bins, c.context);
-  }
-}
-
-@CommandHandler(ReleaseAtBinsCommand)
-export class ReleaseAtBinsHandler implements ICommandHandler<ReleaseAtBinsCommand> {
-  constructor(private readonly orders: OrdersService) {}
-  execute(c: ReleaseAtBinsCommand) {
-    return this.orders.releaseAtBins(c.accountId, c.orderId, c.context);
-  }
-}
-
-@CommandHandler(InwardGoodsCommand)
-export class InwardGoodsHandler implements ICommandHandler<InwardGoodsCommand> {
-  constructor(private readonly purchaseOrders: PurchaseOrdersService) {}
-  execute(c: InwardGoodsCommand) {
-    return this.purchaseOrders.inwardGoods(c.accountId, c.purchaseOrderId, c.grn, c.context);
+  constructor(private readonly fulfilment: FulfilmentService) {}
+  execute(c: RunAssignmentRoundCommand) {
+    return this.fulfilment.runAssignmentRound(c.accountId, c.orderId, c.context);
   }
 }
 
 @CommandHandler(BuyShortfallCommand)
 export class BuyShortfallHandler implements ICommandHandler<BuyShortfallCommand> {
-  constructor(private readonly backorders: BackordersService) {}
+  constructor(private readonly fulfilment: FulfilmentService) {}
   execute(c: BuyShortfallCommand) {
-    return this.backorders.buyShortfall(c.accountId, c.orderId, c.context);
+    return this.fulfilment.buyShortfall(c.accountId, c.orderId, c.round, c.context);
   }
 }
 
 @CommandHandler(OpenVendorOrderCommand)
 export class OpenVendorOrderHandler implements ICommandHandler<OpenVendorOrderCommand> {
-  constructor(private readonly backorders: BackordersService) {}
+  constructor(private readonly fulfilment: FulfilmentService) {}
   execute(c: OpenVendorOrderCommand) {
-    return this.backorders.openVendorOrder(c.sellerAccountId, c.purchaseOrderId, c.context);
+    return this.fulfilment.openVendorOrder(c.sellerAccountId, c.purchaseOrderId, c.context);
+  }
+}
+
+@CommandHandler(HandOverAtBinsCommand)
+export class HandOverAtBinsHandler implements ICommandHandler<HandOverAtBinsCommand> {
+  constructor(private readonly fulfilment: FulfilmentService) {}
+  execute(c: HandOverAtBinsCommand) {
+    return this.fulfilment.handOverAtBins(c.accountId, c.orderId, c.handoverId, c.bins, c.context);
   }
 }
 
 @CommandHandler(InwardHandoverCommand)
 export class InwardHandoverHandler implements ICommandHandler<InwardHandoverCommand> {
-  constructor(private readonly backorders: BackordersService) {}
+  constructor(private readonly fulfilment: FulfilmentService) {}
   execute(c: InwardHandoverCommand) {
-    return this.backorders.inwardHandover(c.vendorAccountId, c.vendorOrderId, c.handoverId, c.context);
+    return this.fulfilment.inwardHandover(c.vendorAccountId, c.vendorOrderId, c.handoverId, c.context);
   }
 }
 
-@CommandHandler(CancelBackordersCommand)
-export class CancelBackordersHandler implements ICommandHandler<CancelBackordersCommand> {
-  constructor(private readonly backorders: BackordersService) {}
-  execute(c: CancelBackordersCommand) {
-    return this.backorders.cancelBackorders(c.accountId, c.orderId, c.context);
+@CommandHandler(InwardGoodsCommand)
+export class InwardGoodsHandler implements ICommandHandler<InwardGoodsCommand> {
+  constructor(private readonly fulfilment: FulfilmentService) {}
+  execute(c: InwardGoodsCommand) {
+    return this.fulfilment.inwardGoods(c.accountId, c.purchaseOrderId, c.grnId, c.context);
+  }
+}
+
+@CommandHandler(UnwindOrderCommand)
+export class UnwindOrderHandler implements ICommandHandler<UnwindOrderCommand> {
+  constructor(private readonly fulfilment: FulfilmentService) {}
+  execute(c: UnwindOrderCommand) {
+    return this.fulfilment.unwindOrder(c.accountId, c.orderId, c.context);
   }
 }
 
 export const COMMAND_HANDLERS = [
+  RunAssignmentRoundHandler,
   BuyShortfallHandler,
   OpenVendorOrderHandler,
-  InwardHandoverHandler,
-  CancelBackordersHandler,
-  RunAssignmentRoundHandler,
   HandOverAtBinsHandler,
-  ReleaseAtBinsHandler,
+  InwardHandoverHandler,
   InwardGoodsHandler,
+  UnwindOrderHandler,
   OpenAccountHandler,
   ChangeSettingsHandler,
   AddBinHandler,

@@ -80,8 +80,6 @@ export class PlaceOrderCommand extends Command<OrderAnswer> {
     readonly accountId: string,
     readonly input: PlaceOrderInput,
     readonly context: CommandContext,
-    /** False for the orders a PO opens in a vendor's account: they are never refused for stock. */
-    readonly enforceStockPolicy = true,
   ) {
     super();
   }
@@ -132,7 +130,7 @@ export class ReceiveGoodsCommand extends Command<Result<PurchaseOrdersService['r
   constructor(
     readonly accountId: string,
     readonly purchaseOrderId: string,
-    readonly input: { grnId: string; handoverId?: string; lines: readonly OrderLine[] },
+    readonly input: { grnId: string; lines: readonly OrderLine[] },
     readonly context: CommandContext,
   ) {
     super();
@@ -149,12 +147,34 @@ export class CreatePurchaseOrderCommand extends Command<Result<PurchaseOrdersSer
   }
 }
 
-// ---- steps that processors re-run from the log (each recognised when already done) -------------
+// ---- the steps of the fulfilment process manager (each recognised when already taken) ---------
 
 export class RunAssignmentRoundCommand extends Command<void> {
   constructor(
     readonly accountId: string,
     readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class BuyShortfallCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    /** The assignment round whose shortfall is bought. */
+    readonly round: number,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class OpenVendorOrderCommand extends Command<void> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly purchaseOrderId: string,
     readonly context: CommandContext,
   ) {
     super();
@@ -173,49 +193,6 @@ export class HandOverAtBinsCommand extends Command<void> {
   }
 }
 
-export class ReleaseAtBinsCommand extends Command<void> {
-  constructor(
-    readonly accountId: string,
-    readonly orderId: string,
-    readonly context: CommandContext,
-  ) {
-    super();
-  }
-}
-
-export class InwardGoodsCommand extends Command<void> {
-  constructor(
-    readonly accountId: string,
-    readonly purchaseOrderId: string,
-    readonly grn: { grnId: string; handoverId?: string; lines: readonly OrderLine[]; locationId: string; binId: string },
-    readonly context: CommandContext,
-  ) {
-    super();
-  }
-}
-
-// ---- the backorder flow across accounts (sagas) -------------------------------------------------
-
-export class BuyShortfallCommand extends Command<void> {
-  constructor(
-    readonly accountId: string,
-    readonly orderId: string,
-    readonly context: CommandContext,
-  ) {
-    super();
-  }
-}
-
-export class OpenVendorOrderCommand extends Command<void> {
-  constructor(
-    readonly sellerAccountId: string,
-    readonly purchaseOrderId: string,
-    readonly context: CommandContext,
-  ) {
-    super();
-  }
-}
-
 export class InwardHandoverCommand extends Command<void> {
   constructor(
     readonly vendorAccountId: string,
@@ -227,7 +204,18 @@ export class InwardHandoverCommand extends Command<void> {
   }
 }
 
-export class CancelBackordersCommand extends Command<void> {
+export class InwardGoodsCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly purchaseOrderId: string,
+    readonly grnId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class UnwindOrderCommand extends Command<void> {
   constructor(
     readonly accountId: string,
     readonly orderId: string,

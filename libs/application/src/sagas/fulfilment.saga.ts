@@ -1,51 +1,97 @@
 /**
- * Finishes what a command began on one stream and carries it on to others: an assignment round the
- * order opened, a handover or cancellation the order decided, goods a PO received. The command
- * handlers take these steps at once; this saga takes them again from the log, so a crash between
- * two appends is finished after a restart. Every step is recognised when it was already done.
+ * The fulfilment process manager: the one owner of every step that spans streams (DESIGN.md,
+ * "Cross-stream steps have one owner"). It is fed from the log; each event it reacts to maps,
+ * purely, to the step it sets off, which its runner executes through the CommandBus
+ * (services/fulfilment.service.ts takes the step). Events of one flow (one correlation id: a
+ * client's order and everything bought for it, across accounts) are handled one at a time, in log
+ * order, so no two steps of a flow ever overlap; different flows go side by side.
+ *
+ * order stream:  round opened (placed, approved, assignment requested) → run the round
+ *                round completed → buy its shortfall
+ *                handed over     → the units leave the bins; a vendor order's becomes a GRN
+ *                cancelled, closed short, refused → release its stock, end its POs
+ * PO stream:     created         → open the vendor's order
+ *                goods received  → inward into the bin, reserved for the source order, assign
  */
 import { ICommand } from '@nestjs/cqrs';
+import { OrderAggregate, parseRecordedEvent, PurchaseOrderAggregate } from '@app/domain/aggregates';
+import { OrderEvent } from '@app/domain/order/order.events';
+import { PurchaseOrderEvent } from '@app/domain/purchase-order/purchase-order.events';
 import { parseStreamName, STREAM_PREFIXES } from '@app/domain/shared/streams';
 import { RecordedEvent } from '@app/event-store';
-import { OrderAggregate, PurchaseOrderAggregate } from '../aggregates';
-import { parseRecordedEvent } from '../command-path/command-path';
-import { HandOverAtBinsCommand, InwardGoodsCommand, ReleaseAtBinsCommand, RunAssignmentRoundCommand } from '../commands/commands';
-import { contextFromEvent } from './saga-context';
+import {
+  BuyShortfallCommand,
+  HandOverAtBinsCommand,
+  InwardGoodsCommand,
+  InwardHandoverCommand,
+  OpenVendorOrderCommand,
+  RunAssignmentRoundCommand,
+  UnwindOrderCommand,
+} from '../commands/commands';
 import { Saga } from './saga';
+import { contextFromEvent } from './saga-context';
 
-export const FULFILMENT_SAGA = 'fulfilment';
+export const FULFILMENT = 'fulfilment';
+
+/** The event types it reacts to: no other event is parsed (a broken one stops only who reads it). */
+const ORDER_REACTIONS: ReadonlySet<OrderEvent['type']> = new Set([
+  'OrderPlaced',
+  'OrderApproved',
+  'InventoryAssignmentRequested',
+  'InventoryAssignmentCompleted',
+  'OrderHandedOver',
+  'OrderCancelled',
+  'OrderClosedShort',
+  'OrderRefused',
+]);
+const PURCHASE_ORDER_REACTIONS: ReadonlySet<PurchaseOrderEvent['type']> = new Set(['PurchaseOrderCreated', 'GoodsReceived']);
+
+const onOrder = (event: OrderEvent, accountId: string, orderId: string, context: (step: string) => ReturnType<typeof contextFromEvent>): ICommand[] => {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return event.data.awaitingApproval ? [] : [new RunAssignmentRoundCommand(accountId, orderId, context('round'))];
+    case 'OrderApproved':
+    case 'InventoryAssignmentRequested':
+      return [new RunAssignmentRoundCommand(accountId, orderId, context('round'))];
+    case 'InventoryAssignmentCompleted':
+      return [new BuyShortfallCommand(accountId, orderId, event.data.round, context('buy'))];
+    case 'OrderHandedOver':
+      return [
+        new HandOverAtBinsCommand(accountId, orderId, event.data.handoverId, event.data.bins, context('handover')),
+        new InwardHandoverCommand(accountId, orderId, event.data.handoverId, context('grn')),
+      ];
+    case 'OrderCancelled':
+    case 'OrderClosedShort':
+    case 'OrderRefused':
+      return [new UnwindOrderCommand(accountId, orderId, context('unwind'))];
+    default:
+      return [];
+  }
+};
 
 const react = (recorded: RecordedEvent): ICommand[] => {
   const stream = parseStreamName(recorded.streamName);
-  const context = (step: string) => contextFromEvent(FULFILMENT_SAGA, recorded, step);
-  if (stream?.category === 'order') {
-    const event = parseRecordedEvent(OrderAggregate, recorded);
-    switch (event.type) {
-      case 'OrderPlaced':
-      case 'OrderApproved':
-      case 'InventoryAssignmentRequested':
-        return [new RunAssignmentRoundCommand(stream.accountId, stream.orderId, context('round'))];
-      case 'OrderHandedOver':
-        return [
-          new HandOverAtBinsCommand(stream.accountId, stream.orderId, event.data.handoverId, event.data.bins, context('handover')),
-        ];
-      case 'OrderCancelled':
-        return [new ReleaseAtBinsCommand(stream.accountId, stream.orderId, context('release'))];
-      default:
-        return [];
-    }
+  const context = (step: string) => contextFromEvent(FULFILMENT, recorded, step);
+  if (stream?.category === 'order' && ORDER_REACTIONS.has(recorded.type as OrderEvent['type'])) {
+    return onOrder(parseRecordedEvent(OrderAggregate, recorded), stream.accountId, stream.orderId, context);
   }
-  if (stream?.category === 'po') {
+  if (stream?.category === 'po' && PURCHASE_ORDER_REACTIONS.has(recorded.type as PurchaseOrderEvent['type'])) {
     const event = parseRecordedEvent(PurchaseOrderAggregate, recorded);
-    if (event.type === 'GoodsReceived') {
-      return [new InwardGoodsCommand(stream.accountId, stream.purchaseOrderId, event.data, context('inward'))];
-    }
+    if (event.type === 'PurchaseOrderCreated') return [new OpenVendorOrderCommand(stream.accountId, stream.purchaseOrderId, context('vendor-order'))];
+    if (event.type === 'GoodsReceived') return [new InwardGoodsCommand(stream.accountId, stream.purchaseOrderId, event.data.grnId, context('inward'))];
   }
   return [];
 };
 
+/** The flow an event belongs to: its correlation id (the originating order's stream). */
+const flowOf = (recorded: RecordedEvent): string => {
+  const correlationId = recorded.metadata['correlationId'];
+  return typeof correlationId === 'string' && correlationId.length > 0 ? correlationId : recorded.streamName;
+};
+
 export const fulfilmentSaga: Saga = {
-  name: FULFILMENT_SAGA,
+  name: FULFILMENT,
   filter: { streamPrefixes: [STREAM_PREFIXES.order, STREAM_PREFIXES.purchaseOrder] },
   react,
+  keyOf: flowOf,
 };

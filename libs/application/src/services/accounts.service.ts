@@ -5,7 +5,7 @@ import { AccountType } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
 import { accountStream } from '@app/domain/shared/streams';
 import { DomainError } from '@app/domain/shared/decider';
-import { AccountAggregate } from '../aggregates';
+import { AccountAggregate } from '@app/domain/aggregates';
 import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 

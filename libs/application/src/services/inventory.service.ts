@@ -4,7 +4,7 @@ import { availableFor, stockOf } from '@app/domain/bin/bin.decider';
 import { DomainError } from '@app/domain/shared/decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { binStream } from '@app/domain/shared/streams';
-import { BinAggregate } from '../aggregates';
+import { BinAggregate } from '@app/domain/aggregates';
 import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 import { AccountsService } from './accounts.service';

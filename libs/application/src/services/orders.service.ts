@@ -1,24 +1,21 @@
 /**
- * Orders across their streams. Assignment spans bins and the order without a cross-stream
- * transaction: an order opens an assignment round (one append), each bin assigns under an id
- * derived from the round (so a repeated round is recognised by the bin), and the order records
- * the results and closes the round (one append). A crash in between leaves the round open; running
- * it again (the fulfilment processor does) finishes it with the same ids, so nothing is doubled.
- * Handovers and cancellations are decided by the order first and then carried to the bins, again
- * under ids the bins recognise.
+ * Orders as clients command them. Each command appends to the one order it addresses; whatever
+ * it sets off across streams (the bins assigning, a handover leaving the bins, a cancellation
+ * releasing stock) is the fulfilment process manager's, its one owner. Where the answer needs that
+ * step's outcome (the assigned quantities after placing, approving or assigning), the command
+ * waits for the process manager to close the round it opened.
  */
 import { createHash } from 'node:crypto';
-import { binsForAssignment, settingsOf } from '@app/domain/account/account.decider';
-import { assignmentResult } from '@app/domain/bin/bin.decider';
+import { settingsOf } from '@app/domain/account/account.decider';
+import { OrderAggregate } from '@app/domain/aggregates';
 import { DomainError } from '@app/domain/shared/decider';
-import { MAIN_LOCATION_ID, DEFAULT_BIN_ID, OrderLine } from '@app/domain/shared/ids';
-import { binStream, orderStream } from '@app/domain/shared/streams';
-import { openRound, orderLines, orderStatus, OrderState } from '@app/domain/order/order.decider';
-import { AssignmentResult, OrderSource } from '@app/domain/order/order.events';
+import { DEFAULT_BIN_ID, MAIN_LOCATION_ID, OrderLine } from '@app/domain/shared/ids';
+import { orderStream } from '@app/domain/shared/streams';
+import { isRefused, orderLines, orderStatus, OrderState } from '@app/domain/order/order.decider';
+import { OrderSource } from '@app/domain/order/order.events';
 import { refuseIfShortAndNotAllowed, StockWarning, stockWarnings } from '@app/domain/order/backorder-policy';
 import { crashPoint } from '@app/event-store';
-import { BinAggregate, OrderAggregate } from '../aggregates';
-import { CommandContext, stepOf } from '../command-path/command-context';
+import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 import { AccountsService } from './accounts.service';
 import { InventoryService } from './inventory.service';
@@ -48,6 +45,19 @@ export const requestHashOf = (input: PlaceOrderInput): string =>
     .update(JSON.stringify({ customer: input.customer ?? null, lines: input.lines.map((l) => [l.sku, l.quantity]), source: input.source ?? null }))
     .digest('base64url');
 
+/** How long a request waits for the process manager's step before it answers 503 (the step still happens). */
+export const STEP_WAIT_MS = 10_000;
+
+/** The 422 of an order refused for stock, as the estimate or its first round found it. */
+const refusedForStock = (shortages: readonly { sku: string; requested: number; available: number }[]): DomainError =>
+  new DomainError(
+    'rule_violated',
+    'INVENTORY_NOT_AVAILABLE',
+    `Not enough stock for ${shortages.map((w) => `${w.sku} (requested ${w.requested}, available ${w.available})`).join(', ')}, and the account does not allow orders without inventory`,
+    'lines',
+    { warnings: shortages.map((w) => ({ code: 'INVENTORY_NOT_AVAILABLE', ...w })) },
+  );
+
 export class OrdersService {
   constructor(
     private readonly commands: CommandPath,
@@ -56,173 +66,110 @@ export class OrdersService {
   ) {}
 
   /**
-   * SPEC step 1. `enforceStockPolicy`: refuse (422) a short order when the account does not allow
-   * orders without inventory; off for the orders a PO opens in a vendor's account.
+   * SPEC step 1 for a client's order: the stock estimate, the 422 when the account does not allow
+   * short orders, the order appended, and the answer once its first round has assigned what there
+   * is. The estimate can be beaten by a racing order: the round then refuses the order after all,
+   * and the answer is the same 422.
    */
-  async placeOrder(
-    accountId: string,
-    input: PlaceOrderInput,
-    context: CommandContext,
-    options: { enforceStockPolicy: boolean } = { enforceStockPolicy: true },
-  ): Promise<OrderAnswer> {
+  async placeOrder(accountId: string, input: PlaceOrderInput, context: CommandContext): Promise<OrderAnswer> {
     const stream = orderStream(accountId, input.orderId);
-    const requestHash = requestHashOf(input);
-    const account = await this.accounts.get(accountId);
     const existing = await this.commands.load(OrderAggregate, stream, { context });
-    if (existing.revision !== undefined) {
+    if (existing.revision === undefined) {
+      const account = await this.accounts.get(accountId);
+      const available = await this.inventory.availableInMainLocation(accountId, input.lines.map((line) => line.sku), input.orderId);
+      const warnings = stockWarnings(input.lines, (sku) => available.get(sku)!);
+      const settings = settingsOf(account);
+      refuseIfShortAndNotAllowed(warnings, settings);
+      await this.place(accountId, input, context, {
+        enforceStockPolicy: !settings.allowOrdersWithoutInventory,
+        approvalRequired: settings.orderApprovalRequired,
+        warnings,
+      });
+      crashPoint('order:placed');
+    } else {
       // A retried request gets the order as it stands; another body under the same id is refused.
-      OrderAggregate.decider.decide(this.placeCommand(accountId, input, requestHash, false, []), existing.state);
-      return this.answer(existing.state, existing.position);
+      OrderAggregate.decider.decide({ type: 'PlaceOrder', ...this.placeCommand(accountId, input, false, []) }, existing.state);
     }
-
-    const skus = input.lines.map((line) => line.sku);
-    const available = await this.inventory.availableInMainLocation(accountId, skus, input.orderId);
-    const warnings = stockWarnings(input.lines, (sku) => available.get(sku)!);
-    const settings = settingsOf(account);
-    if (options.enforceStockPolicy) refuseIfShortAndNotAllowed(warnings, settings);
-
-    await this.commands.handle(
+    const placed = await this.commands.waitFor(
       OrderAggregate,
       stream,
-      this.placeCommand(accountId, input, requestHash, settings.orderApprovalRequired, warnings),
-      context,
+      (state) => state.placementRound === undefined || state.roundsOpened > state.placementRound || state.openRound === undefined,
+      { what: 'The first assignment round of the order', timeoutMs: STEP_WAIT_MS, context },
     );
-    crashPoint('order:placed');
-    await this.runAssignmentRound(accountId, input.orderId, context);
-    return this.current(accountId, input.orderId, context);
-  }
-
-  async approveOrder(accountId: string, orderId: string, context: CommandContext): Promise<OrderAnswer> {
-    await this.commands.handle(OrderAggregate, orderStream(accountId, orderId), { type: 'ApproveOrder' }, context);
-    await this.runAssignmentRound(accountId, orderId, context);
-    return this.current(accountId, orderId, context);
-  }
-
-  /** `POST …/assign`: a round for the pending quantity from free stock (and goods reserved for it). */
-  async assignOrder(accountId: string, orderId: string, context: CommandContext, grnId?: string): Promise<OrderAnswer> {
-    const stream = orderStream(accountId, orderId);
-    // A round left open (by a crash) runs first: a new one opens only once it is closed.
-    await this.runAssignmentRound(accountId, orderId, stepOf(context, 'open-round'));
-    await this.commands.handle(
-      OrderAggregate,
-      stream,
-      { type: 'RequestInventoryAssignment', ...(grnId === undefined ? {} : { grnId }) },
-      context,
-    );
-    await this.runAssignmentRound(accountId, orderId, context);
-    return this.current(accountId, orderId, context);
+    if (isRefused(placed.state)) throw refusedForStock(placed.state.refusal!.shortages);
+    return this.answer(placed.state, placed.position);
   }
 
   /**
-   * Runs the order's open assignment round to its end, if it has one: each bin of the main
-   * location (Default Bin first) assigns what it can under an id derived from the round, then the
-   * order records the results and closes the round. Safe to run again at any point.
+   * Appends a new order (or recognises the same one again), without waiting: the process manager
+   * places vendor orders with it, and must not wait for its own next step.
    */
-  async runAssignmentRound(accountId: string, orderId: string, context: CommandContext): Promise<OrderState | undefined> {
-    const stream = orderStream(accountId, orderId);
-    const { state } = await this.commands.load(OrderAggregate, stream);
-    const round = openRound(state);
-    if (!round) return undefined;
-    const account = await this.accounts.get(accountId);
-    const bins = binsForAssignment(account, MAIN_LOCATION_ID);
-
-    const results: AssignmentResult[] = [];
-    for (const line of round.wanted) {
-      let remaining = line.quantity;
-      for (const binId of bins) {
-        if (remaining <= 0) break;
-        const assignmentId = `${orderId}:${round.round}:${line.sku}:${MAIN_LOCATION_ID}:${binId}`;
-        const bin = await this.commands.handle(
-          BinAggregate,
-          binStream(accountId, MAIN_LOCATION_ID, binId),
-          {
-            type: 'AssignStock',
-            assignmentId,
-            orderId,
-            sku: line.sku,
-            quantity: remaining,
-            ...(round.grnId === undefined ? {} : { grnId: round.grnId }),
-          },
-          stepOf(context, `assign/${assignmentId}`),
-        );
-        const decided = assignmentResult(bin.state, assignmentId);
-        if (!decided) continue;
-        remaining -= decided.quantity;
-        const place = { sku: line.sku, locationId: MAIN_LOCATION_ID, binId };
-        if (decided.fromReserved > 0) {
-          results.push({
-            assignmentId: `${assignmentId}:backorder`,
-            ...place,
-            quantity: decided.fromReserved,
-            source: 'backorder',
-            ...(decided.grnId === undefined ? {} : { grnId: decided.grnId }),
-          });
-        }
-        if (decided.quantity > decided.fromReserved) {
-          results.push({ assignmentId: `${assignmentId}:stock`, ...place, quantity: decided.quantity - decided.fromReserved, source: 'stock' });
-        }
-      }
-    }
-    crashPoint('order:round-assigned-in-bins');
-
-    const completed = await this.commands.handle(
-      OrderAggregate,
-      stream,
-      { type: 'CompleteInventoryAssignment', round: round.round, assignments: results },
-      stepOf(context, `complete-round/${round.round}`),
-    );
-    if (orderStatus(completed.state) === 'CANCELLED') {
-      // Cancelled while the bins assigned: what they assigned goes back to free stock.
-      await this.releaseAtBins(accountId, orderId, stepOf(context, `release-round/${round.round}`));
-    }
-    return completed.state;
-  }
-
-  async handOverOrder(
+  async place(
     accountId: string,
-    orderId: string,
-    input: { handoverId: string; lines?: readonly OrderLine[] },
+    input: PlaceOrderInput,
     context: CommandContext,
-  ) {
-    const stream = orderStream(accountId, orderId);
+    options: { enforceStockPolicy: boolean; approvalRequired?: boolean; warnings?: readonly StockWarning[] },
+  ): Promise<OrderState> {
+    const approvalRequired = options.approvalRequired ?? settingsOf(await this.accounts.get(accountId)).orderApprovalRequired;
     const handled = await this.commands.handle(
       OrderAggregate,
-      stream,
+      orderStream(accountId, input.orderId),
+      {
+        type: 'PlaceOrder',
+        ...this.placeCommand(accountId, input, approvalRequired, options.warnings ?? []),
+        ...(options.enforceStockPolicy ? { refuseIfShort: true } : {}),
+      },
+      context,
+    );
+    return handled.state;
+  }
+
+  async approveOrder(accountId: string, orderId: string, context: CommandContext): Promise<OrderAnswer> {
+    const handled = await this.commands.handle(OrderAggregate, orderStream(accountId, orderId), { type: 'ApproveOrder' }, context);
+    return this.afterRound(accountId, orderId, handled.state, context);
+  }
+
+  /**
+   * `POST …/assign`: a round for the pending quantity from free stock (and goods reserved for it).
+   * A round already open is waited for first: it may have asked the bins before the stock came.
+   */
+  async assignOrder(accountId: string, orderId: string, context: CommandContext): Promise<OrderAnswer> {
+    const stream = orderStream(accountId, orderId);
+    for (let attempt = 1; ; attempt++) {
+      const handled = await this.commands.handle(OrderAggregate, stream, { type: 'RequestInventoryAssignment' }, context);
+      const waited = await this.afterRound(accountId, orderId, handled.state, context);
+      if (handled.events.length > 0 || handled.state.openRound === undefined || attempt === 2) return waited;
+    }
+  }
+
+  /** Waits for the round open in `state` (if any) to close, and answers the order then. */
+  private async afterRound(accountId: string, orderId: string, state: OrderState, context: CommandContext): Promise<OrderAnswer> {
+    const round = state.openRound?.round;
+    if (round === undefined) return this.current(accountId, orderId, context);
+    const closed = await this.commands.waitFor(
+      OrderAggregate,
+      orderStream(accountId, orderId),
+      (now) => now.openRound?.round !== round,
+      { what: `Assignment round ${round} of the order`, timeoutMs: STEP_WAIT_MS, context },
+    );
+    return this.answer(closed.state, closed.position);
+  }
+
+  /** The order decides the handover (what leaves which bin); the process manager carries it to the bins. */
+  async handOverOrder(accountId: string, orderId: string, input: { handoverId: string; lines?: readonly OrderLine[] }, context: CommandContext) {
+    const handled = await this.commands.handle(
+      OrderAggregate,
+      orderStream(accountId, orderId),
       { type: 'HandOverOrder', handoverId: input.handoverId, ...(input.lines ? { lines: input.lines } : {}) },
       context,
     );
     const handover = handled.state.handovers.get(input.handoverId);
     if (!handover) throw new Error(`Handover ${input.handoverId} is not on order ${orderId} after it was decided`);
     crashPoint('order:handed-over');
-    await this.handOverAtBins(accountId, orderId, input.handoverId, handover.bins, context);
     return { handoverId: input.handoverId, lines: handover.lines, position: handled.position };
   }
 
-  /** Carries a handover decided by the order to its bins: the units leave on hand there. */
-  async handOverAtBins(
-    accountId: string,
-    orderId: string,
-    handoverId: string,
-    bins: readonly { sku: string; locationId: string; binId: string; quantity: number }[],
-    context: CommandContext,
-  ): Promise<void> {
-    // One bin command per SKU and bin: the bin recognises it by (handover, order, SKU).
-    const perBin = new Map<string, { sku: string; locationId: string; binId: string; quantity: number }>();
-    for (const entry of bins) {
-      const key = `${entry.locationId}.${entry.binId}.${entry.sku}`;
-      const found = perBin.get(key);
-      perBin.set(key, found ? { ...found, quantity: found.quantity + entry.quantity } : { ...entry });
-    }
-    for (const entry of perBin.values()) {
-      await this.commands.handle(
-        BinAggregate,
-        binStream(accountId, entry.locationId, entry.binId),
-        { type: 'HandOverStock', handoverId, orderId, sku: entry.sku, quantity: entry.quantity },
-        stepOf(context, `handover/${entry.locationId}.${entry.binId}.${entry.sku}`),
-      );
-    }
-  }
-
+  /** The order is cancelled; the process manager releases its stock and ends its POs. */
   async cancelOrder(accountId: string, orderId: string, context: CommandContext): Promise<OrderAnswer> {
     const handled = await this.commands.handle(
       OrderAggregate,
@@ -231,45 +178,22 @@ export class OrdersService {
       context,
     );
     crashPoint('order:cancelled');
-    await this.releaseAtBins(accountId, orderId, context);
     return this.answer(handled.state, handled.position);
-  }
-
-  /** Frees everything the order holds in any bin of the account (assigned and reserved). */
-  async releaseAtBins(accountId: string, orderId: string, context: CommandContext): Promise<void> {
-    const account = await this.accounts.get(accountId);
-    for (const locationId of account.locations.keys()) {
-      for (const binId of binsForAssignment(account, locationId)) {
-        await this.commands.handle(
-          BinAggregate,
-          binStream(accountId, locationId, binId),
-          { type: 'ReleaseStock', releaseId: `${orderId}:cancel`, orderId },
-          stepOf(context, `release/${locationId}.${binId}`),
-        );
-      }
-    }
   }
 
   /** The order as it stands, as a command answers with it (recorded as seen by the command's request). */
   async current(accountId: string, orderId: string, context?: CommandContext): Promise<OrderAnswer> {
     const { state, revision, position } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId), context ? { context } : {});
-    if (revision === undefined) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+    if (revision === undefined || isRefused(state)) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
     return this.answer(state, position);
   }
 
-  private placeCommand(
-    accountId: string,
-    input: PlaceOrderInput,
-    requestHash: string,
-    approvalRequired: boolean,
-    warnings: readonly StockWarning[],
-  ) {
+  private placeCommand(accountId: string, input: PlaceOrderInput, approvalRequired: boolean, warnings: readonly StockWarning[]) {
     return {
-      type: 'PlaceOrder' as const,
       orderId: input.orderId,
       accountId,
       lines: input.lines,
-      requestHash,
+      requestHash: requestHashOf(input),
       approvalRequired,
       ...(input.customer === undefined ? {} : { customer: input.customer }),
       ...(input.source === undefined ? {} : { source: input.source }),

@@ -6,9 +6,12 @@
  */
 import { z } from 'zod';
 import { DomainError, Decider } from '../shared/decider';
-import { BinCommand, BinEvent, StockAssigned } from './bin.events';
+import { BinCommand, BinEvent, NothingAssigned, StockAssigned } from './bin.events';
 
 export type StockAssignedData = z.infer<typeof StockAssigned>['data'];
+export type NothingAssignedData = z.infer<typeof NothingAssigned>['data'];
+/** What an assignment decided: the stock it gave, or that it gave nothing. */
+export type AssignmentDecision = { readonly given: StockAssignedData } | { readonly nothing: NothingAssignedData };
 
 /** What one order holds of one SKU in this bin. */
 export type Held = { readonly assigned: number; readonly reserved: number };
@@ -42,8 +45,10 @@ export type BinState = {
   readonly remembersCommands: boolean;
   /** adjustmentId of every StockAdjusted. */
   readonly adjustments: Set<string>;
-  /** assignmentId → what that assignment decided, for a round that runs again. */
-  readonly assignments: Map<string, StockAssignedData>;
+  /** assignmentId → what that assignment decided (nothing included), for a round that runs again. */
+  readonly assignments: Map<string, AssignmentDecision>;
+  /** (releaseId, sku) of every partial release. */
+  readonly releases: Set<string>;
   /** (grnId, sku) of every GoodsInwarded. */
   readonly inwards: Set<string>;
   /** (handoverId, orderId, sku) of every StockHandedOver. */
@@ -57,6 +62,7 @@ const initialState = (): BinState => ({
   assignments: new Map(),
   inwards: new Set(),
   handovers: new Set(),
+  releases: new Set(),
 });
 
 /** The state of a bin for reading its stock only: folds every event, keeps no command keys, cannot decide. */
@@ -126,11 +132,27 @@ export const heldBy = (state: BinState, orderId: string): Map<string, Held> => {
   return result;
 };
 
-/** What the assignment with this id decided, or undefined when none was recorded. */
-export const assignmentResult = (state: BinState, assignmentId: string): StockAssignedData | undefined => {
+/** What the assignment with this id decided (stock given, or nothing), or undefined when it never ran. */
+export const assignmentResult = (state: BinState, assignmentId: string): AssignmentDecision | undefined => {
   const recorded = state.assignments.get(assignmentId);
-  return recorded === undefined ? undefined : { ...recorded };
+  if (recorded === undefined) return undefined;
+  return 'given' in recorded ? { given: { ...recorded.given } } : { nothing: { ...recorded.nothing } };
 };
+
+/** Order id → what it holds of the SKU here, for every order that holds some. */
+export const holdersOf = (state: BinState, sku: string): Map<string, Held> => {
+  const result = new Map<string, Held>();
+  for (const [orderId, held] of state.skus.get(sku)?.byOrder ?? []) {
+    if (held.assigned !== 0 || held.reserved !== 0) result.set(orderId, { assigned: held.assigned, reserved: held.reserved });
+  }
+  return result;
+};
+
+/** Whether the goods of this GRN's SKU went into this bin (a state that remembers its commands only). */
+export const hasInwarded = (state: BinState, grnId: string, sku: string): boolean => state.inwards.has(key(grnId, sku));
+
+/** The SKUs this bin has ever held. */
+export const skusOf = (state: BinState): string[] => [...state.skus.keys()];
 
 // ---- decide --------------------------------------------------------------------------------
 
@@ -156,9 +178,9 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
 
     case 'AssignStock': {
       const { assignmentId, orderId, sku, quantity, grnId } = command;
-      if (state.assignments.has(assignmentId)) return [];
+      if (state.assignments.has(assignmentId) || quantity <= 0) return [];
       const take = Math.min(quantity, availableFor(state, sku, orderId));
-      if (take <= 0) return [];
+      if (take <= 0) return [{ type: 'NothingAssigned', data: { assignmentId, orderId, sku, requested: quantity } }];
       // The order's reserved goods go first: they are no use to any other order.
       const fromReserved = Math.min(heldFor(state, sku, orderId).reserved, take);
       return [
@@ -177,8 +199,9 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
     }
 
     case 'InwardGoods': {
-      const { grnId, purchaseOrderId, sku, quantity, reservedForOrderId } = command;
+      const { grnId, purchaseOrderId, sku, quantity, reservedForOrderId, reservedQuantity } = command;
       if (state.inwards.has(key(grnId, sku))) return [];
+      const reserved = reservedForOrderId === undefined ? 0 : Math.min(quantity, reservedQuantity ?? quantity);
       return [
         {
           type: 'GoodsInwarded',
@@ -187,7 +210,7 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
             purchaseOrderId,
             sku,
             quantity,
-            ...(reservedForOrderId !== undefined ? { reservedForOrderId } : {}),
+            ...(reserved > 0 ? { reservedForOrderId: reservedForOrderId!, reservedQuantity: reserved } : {}),
           },
         },
       ];
@@ -199,6 +222,14 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
         type: 'StockReleased',
         data: { releaseId, orderId, sku, assigned: held.assigned, reserved: held.reserved },
       }));
+    }
+
+    case 'ReleaseReserved': {
+      const { releaseId, orderId, sku, quantity } = command;
+      if (state.releases.has(key(releaseId, sku))) return [];
+      const reserved = Math.min(quantity, heldFor(state, sku, orderId).reserved);
+      if (reserved <= 0) return [];
+      return [{ type: 'StockReleased', data: { releaseId, orderId, sku, assigned: 0, reserved } }];
     }
 
     case 'HandOverStock': {
@@ -242,22 +273,26 @@ const evolve = (state: BinState, event: BinEvent): BinState => {
       ledger.reserved -= fromReserved;
       held.assigned += quantity;
       held.reserved -= fromReserved;
-      if (state.remembersCommands) state.assignments.set(assignmentId, { ...event.data });
+      if (state.remembersCommands) state.assignments.set(assignmentId, { given: { ...event.data } });
       return state;
     }
+    case 'NothingAssigned':
+      if (state.remembersCommands) state.assignments.set(event.data.assignmentId, { nothing: { ...event.data } });
+      return state;
     case 'GoodsInwarded': {
-      const { grnId, sku, quantity, reservedForOrderId } = event.data;
+      const { grnId, sku, quantity, reservedForOrderId, reservedQuantity } = event.data;
       const ledger = ledgerOf(state, sku);
       ledger.onHand += quantity;
       if (reservedForOrderId !== undefined) {
-        ledger.reserved += quantity;
-        heldOf(ledger, reservedForOrderId).reserved += quantity;
+        const reserved = reservedQuantity ?? quantity;
+        ledger.reserved += reserved;
+        heldOf(ledger, reservedForOrderId).reserved += reserved;
       }
       if (state.remembersCommands) state.inwards.add(key(grnId, sku));
       return state;
     }
     case 'StockReleased': {
-      const { orderId, sku, assigned, reserved } = event.data;
+      const { releaseId, orderId, sku, assigned, reserved } = event.data;
       const ledger = ledgerOf(state, sku);
       const held = heldOf(ledger, orderId);
       ledger.assigned -= assigned;
@@ -265,6 +300,7 @@ const evolve = (state: BinState, event: BinEvent): BinState => {
       held.assigned -= assigned;
       held.reserved -= reserved;
       forgetIfEmpty(ledger, orderId, held);
+      if (state.remembersCommands) state.releases.add(key(releaseId, sku));
       return state;
     }
     case 'StockHandedOver': {

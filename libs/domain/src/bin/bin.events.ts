@@ -26,7 +26,18 @@ export const StockAssigned = z.object({
     grnId: Id.optional(),
   }),
 });
-/** Goods received on a PO (a GRN) and put into this bin, reserved for the PO's source order if any. */
+/**
+ * An assignment that found nothing to give: recorded all the same, so that the same assignment
+ * (a round run again) never gives later what it did not give then.
+ */
+export const NothingAssigned = z.object({
+  type: z.literal('NothingAssigned'),
+  data: z.object({ assignmentId: z.string().min(1).max(400), orderId: Id, sku: Sku, requested: Quantity }),
+});
+/**
+ * Goods received on a PO (a GRN) and put into this bin. `reservedQuantity` of them (all, when
+ * absent and `reservedForOrderId` is set) are reserved for the PO's source order; the rest is free.
+ */
 export const GoodsInwarded = z.object({
   type: z.literal('GoodsInwarded'),
   data: z.object({
@@ -35,11 +46,13 @@ export const GoodsInwarded = z.object({
     sku: Sku,
     quantity: Quantity,
     reservedForOrderId: Id.optional(),
+    reservedQuantity: z.number().int().min(0).optional(),
   }),
 });
 /**
- * An order let go of everything it held here: assigned stock and reserved goods become free stock.
- * Releasing what is already released writes nothing, so it needs no idempotency key.
+ * An order let go of stock it held here: assigned stock and reserved goods become free stock.
+ * A release of everything (an order that ended) writes nothing when nothing is held; a partial
+ * release (reserved goods the order no longer needs) is recognised by its releaseId.
  */
 export const StockReleased = z.object({
   type: z.literal('StockReleased'),
@@ -51,7 +64,14 @@ export const StockHandedOver = z.object({
   data: z.object({ handoverId: Id, orderId: Id, sku: Sku, quantity: Quantity }),
 });
 
-export const BinEvent = z.discriminatedUnion('type', [StockAdjusted, StockAssigned, GoodsInwarded, StockReleased, StockHandedOver]);
+export const BinEvent = z.discriminatedUnion('type', [
+  StockAdjusted,
+  StockAssigned,
+  NothingAssigned,
+  GoodsInwarded,
+  StockReleased,
+  StockHandedOver,
+]);
 export type BinEvent = z.infer<typeof BinEvent>;
 
 export type BinCommand =
@@ -73,6 +93,11 @@ export type BinCommand =
       readonly sku: string;
       readonly quantity: number;
       readonly reservedForOrderId?: string;
+      /** How many of them are reserved (all when omitted and `reservedForOrderId` is set). */
+      readonly reservedQuantity?: number;
     }
+  /** Everything the order holds here becomes free stock. */
   | { readonly type: 'ReleaseStock'; readonly releaseId: string; readonly orderId: string }
+  /** Up to `quantity` of the goods reserved here for the order become free stock. */
+  | { readonly type: 'ReleaseReserved'; readonly releaseId: string; readonly orderId: string; readonly sku: string; readonly quantity: number }
   | { readonly type: 'HandOverStock'; readonly handoverId: string; readonly orderId: string; readonly sku: string; readonly quantity: number };

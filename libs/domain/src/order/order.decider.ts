@@ -1,12 +1,13 @@
 /**
  * The order decider: a B2B order from placement through approval, assignment rounds, handovers and
- * cancellation, with the POs bought for it and why a pending quantity is not being bought. The
- * status rule, what is pending, and which bins a handover takes units from live only here.
+ * its end (cancelled, closed short, or refused for stock), with the POs bought for it and why a
+ * pending quantity is not being bought. The status rule, what is pending and held, and which bins
+ * a handover takes units from live only here.
  *
  * Assignment spans the order and its bins without a cross-stream transaction, so it runs in
- * numbered rounds: the order opens a round (stating what it wants), the bins assign, and the order
- * records their results and closes the round. A round that is run again is recognised by its
- * number; an assignment by its id.
+ * numbered rounds: the order opens a round, the fulfilment process manager (the one runner of
+ * every round) has the bins assign, and the order records their results and closes the round. A
+ * round that is run again is recognised by its number; an assignment by its id.
  */
 import { z } from 'zod';
 import { Decider, DomainError } from '../shared/decider';
@@ -16,6 +17,7 @@ import {
   OrderEvent,
   OrderHandedOver,
   OrderPlaced,
+  OrderRefused,
   OrderStatus,
   PendingReason,
   PurchaseOrderLinked,
@@ -25,7 +27,12 @@ export type OrderPlacedData = z.infer<typeof OrderPlaced>['data'];
 export type OrderHandedOverData = z.infer<typeof OrderHandedOver>['data'];
 export type LinkedPurchaseOrder = z.infer<typeof PurchaseOrderLinked>['data'];
 
-/** One line as read by clients: pending = quantity - assigned (assigned includes handed-over units). */
+/**
+ * One line as read by clients: `assigned` is what the order holds in bins now (assigned and not
+ * yet handed over), so assigned + handedOver + pending = quantity. An order that ended (cancelled,
+ * closed short) holds nothing: what was never handed over shows as pending, and nothing more is
+ * sought for it.
+ */
 export type OrderLineView = {
   readonly sku: string;
   readonly quantity: number;
@@ -38,12 +45,14 @@ export type OpenRound = {
   readonly round: number;
   /** Set when the round assigns goods of this GRN reserved for the order. */
   readonly grnId?: string;
-  /** The pending quantity of each line when the round opened (lines with nothing pending left out). */
-  readonly wanted: readonly { readonly sku: string; readonly quantity: number }[];
 };
+
+/** How an order ended: it gets nothing more, and holds nothing once its stock is released. */
+export type OrderEnd = 'CANCELLED' | 'CLOSED_SHORT' | 'REFUSED';
 
 export type BinOfSku = { readonly sku: string; readonly locationId: string; readonly binId: string };
 
+/** `assigned` counts every unit ever assigned to the line, handed over or not. */
 type LineState = { readonly sku: string; readonly quantity: number; readonly assigned: number; readonly handedOver: number };
 
 /** An InventoryAssigned, with how many of its units have been handed over since. */
@@ -57,13 +66,18 @@ export type OrderState = {
   /** The OrderPlaced data; undefined while the order does not exist. */
   readonly placed?: OrderPlacedData;
   readonly approved: boolean;
-  readonly cancelled: boolean;
+  /** Set once the order ended. */
+  readonly end?: OrderEnd;
+  /** Why it was refused for stock, when it was. */
+  readonly refusal?: z.infer<typeof OrderRefused>['data'];
   /** In the order of OrderPlaced. */
   readonly lines: readonly LineState[];
   /** In the order they were assigned. */
   readonly assignments: readonly AssignmentState[];
   /** How many rounds have opened; the next one gets this + 1. */
   readonly roundsOpened: number;
+  /** The number of the round OrderPlaced opened (undefined when the order awaited approval). */
+  readonly placementRound?: number;
   /** GRNs a round has been opened for: goods of one GRN are assigned by one round only. */
   readonly grnRounds: ReadonlySet<string>;
   readonly openRound?: OpenRound;
@@ -76,7 +90,6 @@ export type OrderState = {
 
 const initialState = (): OrderState => ({
   approved: false,
-  cancelled: false,
   lines: [],
   assignments: [],
   roundsOpened: 0,
@@ -90,27 +103,27 @@ const initialState = (): OrderState => ({
 
 export const orderExists = (state: OrderState): boolean => state.placed !== undefined;
 
+/** Refused for stock after it was written: to clients, an order that was never placed. */
+export const isRefused = (state: OrderState): boolean => state.end === 'REFUSED';
+
+/** Placed and not ended: it may still be assigned, handed over, bought for. */
+export const isOpen = (state: OrderState): boolean => state.placed !== undefined && state.end === undefined;
+
+export const orderEnd = (state: OrderState): OrderEnd | undefined => state.end;
+
 /** The accounts this order's backorder chain has passed through, the first seller first, this one last. */
 export const backorderChainOf = (state: OrderState): readonly string[] => state.placed!.chain ?? [state.placed!.accountId];
-
-/** SKUs still pending: those a linked PO buys, and those none does yet. */
-export const pendingCoverage = (state: OrderState): { bought: string[]; notBought: { sku: string; quantity: number }[] } => {
-  const covered = new Set(state.purchaseOrders.flatMap((po) => po.lines.map((line) => line.sku)));
-  const pending = orderLines(state).filter((line) => line.pending > 0);
-  return {
-    bought: pending.filter((line) => covered.has(line.sku)).map((line) => line.sku),
-    notBought: pending.filter((line) => !covered.has(line.sku)).map((line) => ({ sku: line.sku, quantity: line.pending })),
-  };
-};
 
 /** Placed with approval required and not approved yet. */
 export const isAwaitingApproval = (state: OrderState): boolean => (state.placed?.awaitingApproval ?? false) && !state.approved;
 
 const pendingOf = (line: LineState): number => line.quantity - line.assigned;
+const heldOn = (line: LineState): number => line.assigned - line.handedOver;
 
 /** The status of a placed order (SPEC.md); the one place this rule is written. */
 export const orderStatus = (state: OrderState): OrderStatus => {
-  if (state.cancelled) return 'CANCELLED';
+  if (state.end === 'CANCELLED' || state.end === 'REFUSED') return 'CANCELLED';
+  if (state.end === 'CLOSED_SHORT') return 'CLOSED_SHORT';
   if (isAwaitingApproval(state)) return 'UNAPPROVED';
   const { lines } = state;
   if (lines.length > 0 && lines.every((line) => line.handedOver === line.quantity)) return 'HANDED_OVER';
@@ -119,33 +132,64 @@ export const orderStatus = (state: OrderState): OrderStatus => {
   return 'READY';
 };
 
-export const orderLines = (state: OrderState): OrderLineView[] =>
-  state.lines.map((line) => ({
+export const orderLines = (state: OrderState): OrderLineView[] => {
+  const ended = state.end !== undefined;
+  return state.lines.map((line) => ({
     sku: line.sku,
     quantity: line.quantity,
-    assigned: line.assigned,
-    pending: pendingOf(line),
+    assigned: ended ? 0 : heldOn(line),
+    pending: ended ? line.quantity - line.handedOver : pendingOf(line),
     handedOver: line.handedOver,
   }));
+};
+
+/** What the order holds of the SKU in bins (assigned, not handed over); nothing once it ended. */
+export const heldQuantity = (state: OrderState, sku: string): number => {
+  if (state.end !== undefined) return 0;
+  const line = state.lines.find((l) => l.sku === sku);
+  return line === undefined ? 0 : heldOn(line);
+};
+
+/** What the line still waits for while the order is open and approved; 0 otherwise. */
+export const waitingQuantity = (state: OrderState, sku: string): number => {
+  if (!isOpen(state) || isAwaitingApproval(state)) return 0;
+  const line = state.lines.find((l) => l.sku === sku);
+  return line === undefined ? 0 : pendingOf(line);
+};
 
 /**
- * The assignment round now open, if any. Still reported after the order is cancelled: whoever runs
- * it gets nothing from CompleteInventoryAssignment and then releases what the bins assigned.
+ * The assignment round now open, if any. Still reported after the order ended: its runner then
+ * closes it with nothing assigned, and the end releases whatever the bins assigned meanwhile.
  */
 export const openRound = (state: OrderState): OpenRound | undefined => state.openRound;
+
+/** The last round that opened is `round` and it is closed: nothing is being assigned now. */
+export const isLatestRoundClosed = (state: OrderState, round: number): boolean =>
+  state.openRound === undefined && state.roundsOpened === round;
 
 /** Distinct bins where the order has assigned units not yet handed over, in the order assigned. */
 export const heldBins = (state: OrderState): BinOfSku[] =>
   distinctBins(state.assignments.filter((a) => a.quantity > a.handedOver));
 
-/** The order's inventory details: every assignment as it was made. */
-export const assignmentsOf = (state: OrderState): AssignmentResult[] => state.assignments.map(assignmentOnly);
+/** The order's inventory details: what it holds now, per assignment (nothing once it ended). */
+export const assignmentsOf = (state: OrderState): AssignmentResult[] =>
+  state.end !== undefined
+    ? []
+    : state.assignments.filter((a) => a.quantity > a.handedOver).map((a) => assignmentOnly({ ...a, quantity: a.quantity - a.handedOver }));
 
 export const purchaseOrdersOf = (state: OrderState): LinkedPurchaseOrder[] =>
   state.purchaseOrders.map((po) => ({ ...po, lines: po.lines.map((line) => ({ ...line })) }));
 
-export const pendingReasonsOf = (state: OrderState): { sku: string; reason: PendingReason }[] =>
-  state.pendingReasons.map(({ sku, reason }) => ({ sku, reason }));
+/** Why each pending SKU waits (the latest reason recorded); none for a SKU no longer pending, or once the order ended. */
+export const pendingReasonsOf = (state: OrderState): { sku: string; reason: PendingReason }[] => {
+  if (state.end !== undefined) return [];
+  const pending = new Set(state.lines.filter((line) => pendingOf(line) > 0).map((line) => line.sku));
+  return state.pendingReasons.filter(({ sku }) => pending.has(sku)).map(({ sku, reason }) => ({ sku, reason }));
+};
+
+/** The latest reason recorded for the SKU, whether or not it is still pending. */
+export const recordedReasonOf = (state: OrderState, sku: string): PendingReason | undefined =>
+  state.pendingReasons.find((recorded) => recorded.sku === sku)?.reason;
 
 const assignmentOnly = ({ assignmentId, sku, locationId, binId, quantity, source, grnId }: AssignmentState): AssignmentResult => ({
   assignmentId,
@@ -168,7 +212,9 @@ const distinctBins = (bins: readonly BinOfSku[]): BinOfSku[] => {
   return [...seen.values()];
 };
 
+
 // ---- decide --------------------------------------------------------------------------------
+
 
 /** The index of the first line whose SKU appeared on an earlier line, or -1. */
 const repeatedSkuIndex = (lines: readonly { readonly sku: string }[]): number => {
@@ -180,8 +226,10 @@ const repeatedSkuIndex = (lines: readonly { readonly sku: string }[]): number =>
   });
 };
 
-const refuseIfCancelled = (state: OrderState): void => {
-  if (state.cancelled) throw new DomainError('conflict', 'ORDER_CANCELLED', 'The order is cancelled');
+
+const refuseIfEnded = (state: OrderState): void => {
+  if (state.end === 'CANCELLED') throw new DomainError('conflict', 'ORDER_CANCELLED', 'The order is cancelled');
+  if (state.end === 'CLOSED_SHORT') throw new DomainError('conflict', 'ORDER_CLOSED_SHORT', 'The order is closed short');
 };
 
 const refuseIfNotApproved = (state: OrderState): void => {
@@ -202,7 +250,7 @@ const placeOrder = (command: Extract<OrderCommand, { type: 'PlaceOrder' }>, stat
       `lines[${repeat}].sku`,
     );
   }
-  const { orderId, accountId, customer, lines, source, chain, requestHash, approvalRequired, warnings } = command;
+  const { orderId, accountId, customer, lines, source, chain, requestHash, approvalRequired, warnings, refuseIfShort } = command;
   return [
     {
       type: 'OrderPlaced',
@@ -216,10 +264,13 @@ const placeOrder = (command: Extract<OrderCommand, { type: 'PlaceOrder' }>, stat
         requestHash,
         awaitingApproval: approvalRequired,
         ...(warnings === undefined ? {} : { warnings: warnings.map(({ sku, requested, available }) => ({ sku, requested, available })) }),
+        // Only a round opened at placement can refuse: an order awaiting approval waits instead.
+        ...(refuseIfShort && !approvalRequired ? { refuseIfShort: true } : {}),
       },
     },
   ];
 };
+
 
 const completeInventoryAssignment = (
   command: Extract<OrderCommand, { type: 'CompleteInventoryAssignment' }>,
@@ -227,7 +278,8 @@ const completeInventoryAssignment = (
 ): OrderEvent[] => {
   // A round that already completed (or never opened) is recognised: the results are on record.
   if (state.openRound?.round !== command.round) return [];
-  if (state.cancelled) return [];
+  // An order that ended takes nothing: the round closes empty, and its end releases the bins.
+  if (state.end !== undefined) return [{ type: 'InventoryAssignmentCompleted', data: { round: command.round } }];
 
   const known = new Set(state.assignments.map((a) => a.assignmentId));
   const assigned = new Map(state.lines.map((line) => [line.sku, line.assigned]));
@@ -254,6 +306,13 @@ const completeInventoryAssignment = (
     });
   });
   events.push({ type: 'InventoryAssignmentCompleted', data: { round: command.round } });
+  if (state.placed!.refuseIfShort === true && command.round === state.placementRound) {
+    // The estimate let the order through, but another order took the units first.
+    const shortages = state.lines
+      .filter((line) => assigned.get(line.sku)! < line.quantity)
+      .map((line) => ({ sku: line.sku, requested: line.quantity, available: assigned.get(line.sku)! }));
+    if (shortages.length > 0) events.push({ type: 'OrderRefused', data: { shortages } });
+  }
   return events;
 };
 
@@ -277,7 +336,7 @@ const takeFromBins = (state: OrderState, sku: string, quantity: number): OrderHa
 
 const handOverOrder = (command: Extract<OrderCommand, { type: 'HandOverOrder' }>, state: OrderState): OrderEvent[] => {
   if (state.handovers.has(command.handoverId)) return [];
-  refuseIfCancelled(state);
+  refuseIfEnded(state);
   refuseIfNotApproved(state);
 
   const available = (line: LineState): number => line.assigned - line.handedOver;
@@ -316,8 +375,10 @@ const handOverOrder = (command: Extract<OrderCommand, { type: 'HandOverOrder' }>
   return [{ type: 'OrderHandedOver', data: { handoverId: command.handoverId, lines, bins } }];
 };
 
+
 const cancelOrder = (command: Extract<OrderCommand, { type: 'CancelOrder' }>, state: OrderState): OrderEvent[] => {
-  if (state.cancelled) return [];
+  if (state.end === 'CANCELLED') return [];
+  if (state.end === 'CLOSED_SHORT') throw new DomainError('conflict', 'ORDER_CLOSED_SHORT', 'The order is closed short');
   if (orderStatus(state) === 'HANDED_OVER') throw new DomainError('conflict', 'ORDER_HANDED_OVER', 'The order is handed over');
   const reserved = command.reservationBins.flatMap(({ locationId, binId }) =>
     state.lines.map(({ sku }) => ({ sku, locationId, binId })),
@@ -325,17 +386,47 @@ const cancelOrder = (command: Extract<OrderCommand, { type: 'CancelOrder' }>, st
   return [{ type: 'OrderCancelled', data: { bins: distinctBins([...heldBins(state), ...reserved]) } }];
 };
 
+const endOrder = (command: Extract<OrderCommand, { type: 'EndOrder' }>, state: OrderState): OrderEvent[] => {
+  if (state.end !== undefined || orderStatus(state) === 'HANDED_OVER') return [];
+  if (state.lines.some((line) => line.handedOver > 0)) return [{ type: 'OrderClosedShort', data: { reason: command.reason } }];
+  return [{ type: 'OrderCancelled', data: { bins: heldBins(state) } }];
+};
+
+const recordPurchaseDecision = (
+  command: Extract<OrderCommand, { type: 'RecordPurchaseDecision' }>,
+  state: OrderState,
+): OrderEvent[] => {
+  // Taken once per round, and only while the order still waits for what it decides about.
+  if (!isOpen(state) || isAwaitingApproval(state)) return [];
+  if (state.purchaseOrders.some((po) => po.round === command.round)) return [];
+  const events: OrderEvent[] = [];
+  for (const { purchaseOrderId, vendorAccountId, accountId, lines } of command.purchaseOrders) {
+    if (state.purchaseOrders.some((po) => po.purchaseOrderId === purchaseOrderId)) continue;
+    events.push({
+      type: 'PurchaseOrderLinked',
+      data: { purchaseOrderId, vendorAccountId, accountId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), round: command.round },
+    });
+  }
+  for (const { sku, reason } of command.reasons) {
+    if (recordedReasonOf(state, sku) !== reason) events.push({ type: 'PendingReasonRecorded', data: { sku, reason } });
+  }
+  return events;
+};
+
 const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
   if (command.type === 'PlaceOrder') return placeOrder(command, state);
-  if (state.placed === undefined) throw new DomainError('not_found', 'ORDER_NOT_FOUND', 'Order does not exist');
+  // A refused order is, to clients, one that was never placed; only its round's runner finishes.
+  if (state.placed === undefined || (isRefused(state) && command.type !== 'CompleteInventoryAssignment')) {
+    throw new DomainError('not_found', 'ORDER_NOT_FOUND', 'Order does not exist');
+  }
 
   switch (command.type) {
     case 'ApproveOrder':
-      refuseIfCancelled(state);
+      refuseIfEnded(state);
       return isAwaitingApproval(state) ? [{ type: 'OrderApproved', data: {} }] : [];
 
     case 'RequestInventoryAssignment':
-      refuseIfCancelled(state);
+      refuseIfEnded(state);
       refuseIfNotApproved(state);
       // The round already open will assign what is pending.
       if (state.openRound !== undefined) return [];
@@ -352,20 +443,15 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
     case 'CancelOrder':
       return cancelOrder(command, state);
 
-    case 'LinkPurchaseOrder': {
-      if (state.purchaseOrders.some((po) => po.purchaseOrderId === command.purchaseOrderId)) return [];
-      const { purchaseOrderId, vendorAccountId, accountId, lines } = command;
-      return [
-        {
-          type: 'PurchaseOrderLinked',
-          data: { purchaseOrderId, vendorAccountId, accountId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })) },
-        },
-      ];
-    }
+    case 'EndOrder':
+      return endOrder(command, state);
+
+    case 'RecordPurchaseDecision':
+      return recordPurchaseDecision(command, state);
 
     case 'RecordPendingReason': {
       const { sku, reason } = command;
-      if (state.pendingReasons.some((recorded) => recorded.sku === sku && recorded.reason === reason)) return [];
+      if (!isOpen(state) || recordedReasonOf(state, sku) === reason) return [];
       return [{ type: 'PendingReasonRecorded', data: { sku, reason } }];
     }
 
@@ -380,9 +466,8 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
 
 const withRoundOpened = (state: OrderState, grnId?: string): OrderState => {
   const round = state.roundsOpened + 1;
-  const wanted = state.lines.filter((line) => pendingOf(line) > 0).map((line) => ({ sku: line.sku, quantity: pendingOf(line) }));
   const grnRounds = grnId === undefined ? state.grnRounds : new Set([...state.grnRounds, grnId]);
-  return { ...state, roundsOpened: round, grnRounds, openRound: { round, ...(grnId === undefined ? {} : { grnId }), wanted } };
+  return { ...state, roundsOpened: round, grnRounds, openRound: { round, ...(grnId === undefined ? {} : { grnId }) } };
 };
 
 /** Marks the units of each bin entry handed over on that bin's assignments, oldest first (as decided). */
@@ -407,6 +492,9 @@ const withHandedOver = (state: OrderState, data: OrderHandedOverData): OrderStat
   };
 };
 
+
+const ended = (state: OrderState, end: OrderEnd): OrderState => (state.end === undefined ? { ...state, end } : state);
+
 const evolve = (state: OrderState, event: OrderEvent): OrderState => {
   switch (event.type) {
     case 'OrderPlaced': {
@@ -415,7 +503,9 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
         placed: event.data,
         lines: event.data.lines.map(({ sku, quantity }) => ({ sku, quantity, assigned: 0, handedOver: 0 })),
       };
-      return event.data.awaitingApproval ? placed : withRoundOpened(placed);
+      if (event.data.awaitingApproval) return placed;
+      const opened = withRoundOpened(placed);
+      return { ...opened, placementRound: opened.roundsOpened };
     }
 
     case 'OrderApproved':
@@ -455,7 +545,13 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
       return withHandedOver(state, event.data);
 
     case 'OrderCancelled':
-      return { ...state, cancelled: true };
+      return ended(state, 'CANCELLED');
+
+    case 'OrderClosedShort':
+      return ended(state, 'CLOSED_SHORT');
+
+    case 'OrderRefused':
+      return state.end === undefined ? { ...state, end: 'REFUSED', refusal: event.data } : state;
 
     case 'PurchaseOrderLinked':
       if (state.purchaseOrders.some((po) => po.purchaseOrderId === event.data.purchaseOrderId)) return state;

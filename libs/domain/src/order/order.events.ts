@@ -1,9 +1,12 @@
 /**
  * Events and commands of an order (a B2B order of a seller, or the order a PO opens in a vendor's
  * account). Its status is derived from its events:
- * CANCELLED if cancelled; UNAPPROVED while it awaits approval; HANDED_OVER when every unit is
- * handed over; PARTIALLY_HANDED_OVER when some are; PENDING_INVENTORY while a quantity is pending;
- * else READY.
+ * CANCELLED if cancelled; CLOSED_SHORT if closed with part of it handed over; UNAPPROVED while it
+ * awaits approval; HANDED_OVER when every unit is handed over; PARTIALLY_HANDED_OVER when some are;
+ * PENDING_INVENTORY while a quantity is pending; else READY. An order refused for stock after it
+ * was written (two orders racing for the last units) is, to clients, an order that was never
+ * placed: every request on it answers 404, and placing it again with the same body answers the
+ * same 422 (another body: 409). A client that wants to try again uses a new order id.
  */
 import { z } from 'zod';
 import { Id, OrderLine, Quantity, Sku } from '../shared/ids';
@@ -14,6 +17,7 @@ export const ORDER_STATUSES = [
   'READY',
   'PARTIALLY_HANDED_OVER',
   'HANDED_OVER',
+  'CLOSED_SHORT',
   'CANCELLED',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -42,6 +46,11 @@ export const OrderPlaced = z.object({
     awaitingApproval: z.boolean(),
     /** Lines that were short of stock when the order was placed, as the client was told. */
     warnings: z.array(z.object({ sku: Sku, requested: Quantity, available: z.number().int().min(0) })).optional(),
+    /**
+     * The account does not allow orders without inventory: if the first round leaves anything
+     * pending (stock taken by another order meanwhile), the order is refused after all.
+     */
+    refuseIfShort: z.boolean().optional(),
   }),
 });
 export const OrderApproved = z.object({ type: z.literal('OrderApproved'), data: z.object({}) });
@@ -90,10 +99,36 @@ export const OrderCancelled = z.object({
     bins: z.array(z.object({ sku: Sku, locationId: Id, binId: Id })),
   }),
 });
-/** A PO was created for pending quantity of this order. */
+/**
+ * A PO is bought for pending quantity of this order: recorded on the order before the PO is
+ * created, so the decision is taken once and a cancellation of the order always finds it.
+ * `round` is the assignment round whose shortfall it buys (absent on POs of the first release).
+ */
 export const PurchaseOrderLinked = z.object({
   type: z.literal('PurchaseOrderLinked'),
-  data: z.object({ purchaseOrderId: Id, vendorAccountId: Id, accountId: Id, lines: z.array(OrderLine).min(1) }),
+  data: z.object({
+    purchaseOrderId: Id,
+    vendorAccountId: Id,
+    accountId: Id,
+    lines: z.array(OrderLine).min(1),
+    round: z.number().int().positive().optional(),
+  }),
+});
+/**
+ * The order was refused for stock after it was placed: its account does not allow orders without
+ * inventory and its first round found less than the estimate (another order took the units).
+ * What the round assigned is released; to clients the order was never placed.
+ */
+export const OrderRefused = z.object({
+  type: z.literal('OrderRefused'),
+  data: z.object({
+    shortages: z.array(z.object({ sku: Sku, requested: Quantity, available: z.number().int().min(0) })).min(1),
+  }),
+});
+/** What has not been handed over will not be: the rest of the order is closed (its stock released). */
+export const OrderClosedShort = z.object({
+  type: z.literal('OrderClosedShort'),
+  data: z.object({ reason: z.string().min(1).max(500) }),
 });
 /** Why a pending quantity is not being bought. */
 export const PendingReasonRecorded = z.object({
@@ -111,6 +146,8 @@ export const OrderEvent = z.discriminatedUnion('type', [
   OrderCancelled,
   PurchaseOrderLinked,
   PendingReasonRecorded,
+  OrderRefused,
+  OrderClosedShort,
 ]);
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
@@ -138,6 +175,8 @@ export type OrderCommand =
       readonly requestHash: string;
       readonly approvalRequired: boolean;
       readonly warnings?: readonly { readonly sku: string; readonly requested: number; readonly available: number }[];
+      /** Refuse the order after its first round if that round leaves anything pending. */
+      readonly refuseIfShort?: boolean;
     }
   | { readonly type: 'ApproveOrder' }
   | { readonly type: 'RequestInventoryAssignment'; readonly grnId?: string }
@@ -159,11 +198,28 @@ export type OrderCommand =
       readonly reservationBins: readonly { readonly locationId: string; readonly binId: string }[];
     }
   | {
-      readonly type: 'LinkPurchaseOrder';
-      readonly purchaseOrderId: string;
-      readonly vendorAccountId: string;
-      readonly accountId: string;
-      readonly lines: readonly OrderLine[];
+      /**
+       * The purchasing step's decision for the shortfall left by round `round`: the POs bought
+       * (recorded before they are created) and why the rest is not bought. Taken once per round.
+       */
+      readonly type: 'RecordPurchaseDecision';
+      readonly round: number;
+      readonly purchaseOrders: readonly {
+        readonly purchaseOrderId: string;
+        readonly vendorAccountId: string;
+        readonly accountId: string;
+        readonly lines: readonly OrderLine[];
+      }[];
+      readonly reasons: readonly { readonly sku: string; readonly reason: PendingReason }[];
     }
-  | { readonly type: 'RecordPendingReason'; readonly sku: string; readonly reason: PendingReason };
+  | { readonly type: 'RecordPendingReason'; readonly sku: string; readonly reason: PendingReason }
+  | {
+      /**
+       * Ends an order that will get nothing more (its PO was cancelled or closed): cancelled when
+       * nothing was handed over, closed short otherwise; nothing when it already ended or is
+       * handed over in full.
+       */
+      readonly type: 'EndOrder';
+      readonly reason: string;
+    };
 

@@ -1,7 +1,8 @@
 /**
  * The purchase-order decider: a PO bought from a vendor for the pending quantity of one source
- * order, the vendor order opened for it (or why none was), the goods received on it (GRNs) and its
- * cancellation. The PO status rule and the open quantity a GRN may not exceed live only here.
+ * order, the vendor order opened for it (or why none was), the goods received on it (GRNs), and
+ * its end (cancelled, or its remainder closed). The PO status rule and the open quantity a GRN may
+ * not exceed live only here.
  */
 import { z } from 'zod';
 import { Decider, DomainError } from '../shared/decider';
@@ -16,7 +17,12 @@ import {
 export type PurchaseOrderCreatedData = z.infer<typeof PurchaseOrderCreated>['data'];
 export type GoodsReceivedData = z.infer<typeof GoodsReceived>['data'];
 
-export type PurchaseOrderLineView = { readonly sku: string; readonly quantity: number; readonly receivedQuantity: number };
+export type PurchaseOrderLineView = {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly receivedQuantity: number;
+  readonly closedQuantity: number;
+};
 
 /**
  * Immutable: every event gives a new state (a PO has a handful of events). `created` and `grns`
@@ -34,30 +40,46 @@ export type PurchaseOrderState = {
   readonly received: ReadonlyMap<string, number>;
   /** The reason, once cancelled. */
   readonly cancellation?: string;
+  /** The reason, once closed. */
+  readonly closure?: string;
+  /** SKU → quantity closed (will not come). */
+  readonly closed: ReadonlyMap<string, number>;
+  /** handoverId of every handover left for a manual GRN. */
+  readonly awaitingManualGrn: ReadonlySet<string>;
 };
 
-const initialState = (): PurchaseOrderState => ({ grns: [], received: new Map() });
+const initialState = (): PurchaseOrderState => ({ grns: [], received: new Map(), closed: new Map(), awaitingManualGrn: new Set() });
 
 // ---- selectors -----------------------------------------------------------------------------
 
 export const purchaseOrderExists = (state: PurchaseOrderState): boolean => state.created !== undefined;
 
 export const purchaseOrderLines = (state: PurchaseOrderState): PurchaseOrderLineView[] =>
-  (state.created?.lines ?? []).map(({ sku, quantity }) => ({ sku, quantity, receivedQuantity: state.received.get(sku) ?? 0 }));
+  (state.created?.lines ?? []).map(({ sku, quantity }) => ({
+    sku,
+    quantity,
+    receivedQuantity: state.received.get(sku) ?? 0,
+    closedQuantity: state.closed.get(sku) ?? 0,
+  }));
+
+/** Cancelled or closed: it is bought from no more; goods already handed over may still be received. */
+export const purchaseOrderEnded = (state: PurchaseOrderState): boolean => state.cancellation !== undefined || state.closure !== undefined;
 
 /** The status of a created PO (SPEC.md); the one place this rule is written. */
 export const purchaseOrderStatus = (state: PurchaseOrderState): PurchaseOrderStatus => {
   if (state.cancellation !== undefined) return 'CANCELLED';
+  if (state.closure !== undefined) return 'CLOSED';
   const lines = purchaseOrderLines(state);
   if (lines.length > 0 && lines.every((line) => line.receivedQuantity === line.quantity)) return 'RECEIVED';
   if (lines.some((line) => line.receivedQuantity > 0)) return 'PARTIALLY_RECEIVED';
   return 'APPROVED';
 };
 
-/** What may still be received of `sku`: ordered minus received (0 for a SKU not on the PO). */
+/** What may still be received of `sku`: ordered minus received and closed (0 for a SKU not on the PO, or cancelled). */
 export const openQuantity = (state: PurchaseOrderState, sku: string): number => {
+  if (state.cancellation !== undefined) return 0;
   const line = state.created?.lines.find((l) => l.sku === sku);
-  return line === undefined ? 0 : line.quantity - (state.received.get(sku) ?? 0);
+  return line === undefined ? 0 : line.quantity - (state.received.get(sku) ?? 0) - (state.closed.get(sku) ?? 0);
 };
 
 // ---- decide --------------------------------------------------------------------------------
@@ -124,8 +146,12 @@ const createPurchaseOrder = (
 
 const receiveGoods = (command: Extract<PurchaseOrderCommand, { type: 'ReceiveGoods' }>, state: PurchaseOrderState): PurchaseOrderEvent[] => {
   if (state.grns.some((grn) => grn.grnId === command.grnId)) return [];
-  refuseIfCancelled(state);
-  const { grnId, handoverId, lines, locationId, binId, receivedAt } = command;
+  if (!command.upToOpen) refuseIfCancelled(state);
+  const { grnId, handoverId, locationId, binId, receivedAt } = command;
+  const lines = command.upToOpen
+    ? command.lines.map(({ sku, quantity }) => ({ sku, quantity: Math.min(quantity, Math.max(0, openQuantity(state, sku))) })).filter((l) => l.quantity > 0)
+    : command.lines;
+  if (lines.length === 0) return [];
   const onPo = new Set(state.created!.lines.map((line) => line.sku));
   lines.forEach(({ sku }, i) => {
     if (!onPo.has(sku)) {
@@ -169,6 +195,7 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
     case 'LinkVendorOrder':
       if (state.vendorOrderId === command.vendorOrderId) return [];
       refuseIfCancelled(state);
+      if (state.closure !== undefined) throw new DomainError('conflict', 'PURCHASE_ORDER_CLOSED', 'The purchase order is closed');
       if (state.vendorOrderId !== undefined) {
         // One vendor order per PO: its id is derived from the PO, so another one is a mistake.
         throw new DomainError(
@@ -181,8 +208,13 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
       return [{ type: 'VendorOrderLinked', data: { vendorOrderId: command.vendorOrderId } }];
 
     case 'RefuseVendorOrder':
+      // Nothing will come from a vendor that cannot take the order: the PO ends with its reason,
+      // nothing stays on order, and the source order's line is bought again at its next round.
       if (state.vendorOrderRefusal !== undefined) return [];
-      return [{ type: 'VendorOrderRefused', data: { reason: command.reason } }];
+      return [
+        { type: 'VendorOrderRefused', data: { reason: command.reason } },
+        ...(purchaseOrderEnded(state) ? [] : [{ type: 'PurchaseOrderCancelled' as const, data: { reason: command.reason } }]),
+      ];
 
     case 'ReceiveGoods':
       return receiveGoods(command, state);
@@ -192,7 +224,27 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
       if (state.grns.length > 0) {
         throw new DomainError('conflict', 'GOODS_ALREADY_RECEIVED', 'Goods were already received on the purchase order');
       }
+      if (state.closure !== undefined) throw new DomainError('conflict', 'PURCHASE_ORDER_CLOSED', 'The purchase order is closed');
       return [{ type: 'PurchaseOrderCancelled', data: { reason: command.reason } }];
+
+    case 'ClosePurchaseOrder': {
+      if (purchaseOrderEnded(state)) return [];
+      const keep = new Map((command.keepOpen ?? []).map(({ sku, quantity }) => [sku, quantity]));
+      const lines = state.created.lines.map(({ sku }) => {
+        const open = openQuantity(state, sku);
+        return { sku, closedQuantity: Math.max(0, open - Math.min(open, keep.get(sku) ?? 0)) };
+      });
+      return [{ type: 'PurchaseOrderClosed', data: { reason: command.reason, lines } }];
+    }
+
+    case 'AwaitManualGrn':
+      if (state.awaitingManualGrn.has(command.handoverId)) return [];
+      return [
+        {
+          type: 'ManualGrnAwaited',
+          data: { handoverId: command.handoverId, lines: command.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
+        },
+      ];
 
     default: {
       const unknown: never = command;
@@ -223,6 +275,16 @@ const evolve = (state: PurchaseOrderState, event: PurchaseOrderEvent): PurchaseO
 
     case 'PurchaseOrderCancelled':
       return { ...state, cancellation: event.data.reason };
+
+    case 'PurchaseOrderClosed': {
+      if (state.closure !== undefined) return state;
+      const closed = new Map(state.closed);
+      for (const { sku, closedQuantity } of event.data.lines) closed.set(sku, (closed.get(sku) ?? 0) + closedQuantity);
+      return { ...state, closure: event.data.reason, closed };
+    }
+
+    case 'ManualGrnAwaited':
+      return { ...state, awaitingManualGrn: new Set([...state.awaitingManualGrn, event.data.handoverId]) };
 
     default: {
       const unknown: never = event;

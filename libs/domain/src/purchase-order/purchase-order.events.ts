@@ -1,12 +1,14 @@
 /**
  * Events and commands of a purchase order: bought by a seller from the vendor mapped to the SKUs,
  * for the pending quantity of one source order. Created APPROVED; PARTIALLY_RECEIVED and RECEIVED
- * follow from its GRNs; CANCELLED when its source order is cancelled before anything arrived.
+ * follow from its GRNs; CANCELLED when it ends with nothing received and nothing on its way;
+ * CLOSED when its open remainder is closed (its source order ended, say) after something was
+ * received or handed over: goods already handed over are still received on it.
  */
 import { z } from 'zod';
-import { Id, OrderLine } from '../shared/ids';
+import { Id, OrderLine, Sku } from '../shared/ids';
 
-export const PURCHASE_ORDER_STATUSES = ['APPROVED', 'PARTIALLY_RECEIVED', 'RECEIVED', 'CANCELLED'] as const;
+export const PURCHASE_ORDER_STATUSES = ['APPROVED', 'PARTIALLY_RECEIVED', 'RECEIVED', 'CLOSED', 'CANCELLED'] as const;
 export type PurchaseOrderStatus = (typeof PURCHASE_ORDER_STATUSES)[number];
 
 export const PurchaseOrderCreated = z.object({
@@ -45,6 +47,22 @@ export const PurchaseOrderCancelled = z.object({
   type: z.literal('PurchaseOrderCancelled'),
   data: z.object({ reason: z.string().min(1).max(500) }),
 });
+/** The open remainder of the PO will not come: `closedQuantity` per line (possibly 0). */
+export const PurchaseOrderClosed = z.object({
+  type: z.literal('PurchaseOrderClosed'),
+  data: z.object({
+    reason: z.string().min(1).max(500),
+    lines: z.array(z.object({ sku: Sku, closedQuantity: z.number().int().min(0) })).min(1),
+  }),
+});
+/**
+ * The vendor handed over and the seller does not inward automatically: the goods wait for a
+ * manual GRN. Recorded so that the step is seen to have been taken.
+ */
+export const ManualGrnAwaited = z.object({
+  type: z.literal('ManualGrnAwaited'),
+  data: z.object({ handoverId: Id, lines: z.array(OrderLine).min(1) }),
+});
 
 export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   PurchaseOrderCreated,
@@ -52,6 +70,8 @@ export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   VendorOrderRefused,
   GoodsReceived,
   PurchaseOrderCancelled,
+  PurchaseOrderClosed,
+  ManualGrnAwaited,
 ]);
 export type PurchaseOrderEvent = z.infer<typeof PurchaseOrderEvent>;
 
@@ -75,5 +95,17 @@ export type PurchaseOrderCommand =
       readonly locationId: string;
       readonly binId: string;
       readonly receivedAt: string;
+      /**
+       * A vendor's handover: receive of each line what the PO still has open, and nothing of a
+       * line already received otherwise (by a manual GRN). Without it, more than is open is refused.
+       */
+      readonly upToOpen?: boolean;
     }
-  | { readonly type: 'CancelPurchaseOrder'; readonly reason: string };
+  | { readonly type: 'CancelPurchaseOrder'; readonly reason: string }
+  | {
+      /** Closes what is still open of each line except `keepOpen` of it (goods already on their way). */
+      readonly type: 'ClosePurchaseOrder';
+      readonly reason: string;
+      readonly keepOpen?: readonly { readonly sku: string; readonly quantity: number }[];
+    }
+  | { readonly type: 'AwaitManualGrn'; readonly handoverId: string; readonly lines: readonly OrderLine[] };

@@ -7,9 +7,7 @@
  * The projection folds each stream's events with the domain's `evolve` (kept in a bounded cache,
  * refolded from the log on a miss) and writes the view the domain's selectors give.
  */
-import { AccountAggregate, BinAggregate, OrderAggregate, PurchaseOrderAggregate } from '@app/application/aggregates';
-import { Aggregate } from '@app/application/command-path/aggregate';
-import { parseRecordedEvent } from '@app/application/command-path/command-path';
+import { AccountAggregate, Aggregate, BinAggregate, OrderAggregate, parseRecordedEvent, PurchaseOrderAggregate } from '@app/domain/aggregates';
 import { accountExists } from '@app/domain/account/account.decider';
 import { BinEvent } from '@app/domain/bin/bin.events';
 import { binStateForReading } from '@app/domain/bin/bin.decider';

@@ -7,6 +7,7 @@ import { stockOf, BinState } from '@app/domain/bin/bin.decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import {
   assignmentsOf,
+  isRefused,
   orderLines,
   orderStatus,
   OrderState,
@@ -65,6 +66,8 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     _id: `${placed.accountId}.${placed.orderId}`,
     _revision: revision,
     _sequence: placedSequence,
+    /** Refused for stock after it was written: to clients, an order that was never placed. */
+    ...(isRefused(state) ? { _refused: true } : {}),
     accountId: placed.accountId,
     orderId: placed.orderId,
     status: orderStatus(state),
