@@ -7,7 +7,7 @@ import { SAGAS } from '@app/application/application.module';
 import { grnIdFor, purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { SagaProcessor } from '@app/application/sagas/saga';
 import { FULFILMENT } from '@app/application/sagas/fulfilment.saga';
-import { BinAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
+import { BinAggregate, OrderAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
 import { CommandPath } from '@app/application/command-path/command-path';
 import { binStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
@@ -444,4 +444,98 @@ describe('the backorder flow', () => {
     expect(await get(`/accounts/V/orders/${voId}`)).toMatchObject({ status: 'HANDED_OVER' });
     expect(await get('/accounts/S/inventory?sku=SKU')).toMatchObject([{ onHand: 5, assigned: 0, reserved: 0, available: 5 }]);
   });
+
+  it('leaves no PO or vendor order open for orders cancelled while their shortfall is being bought', async () => {
+    await seller(SELLER_SETTINGS, 0);
+    await vendor(VENDOR_SETTINGS, 100);
+    await map('S', 'SKU', 'V');
+    // Each order is cancelled as soon as it is placed: the cancellation races the purchasing step.
+    await Promise.all(
+      Array.from({ length: 15 }, async (_, i) => {
+        await post('/accounts/S/orders', { orderId: `c${i}`, lines: [{ sku: 'SKU', quantity: 3 }] }, 201);
+        await post(`/accounts/S/orders/c${i}/cancel`);
+      }),
+    );
+    await api.settle();
+    const pos = (await get('/accounts/S/purchase-orders?limit=100')).items as { status: string; vendorOrderId?: string }[];
+    expect(pos.filter((p) => p.status !== 'CANCELLED')).toEqual([]);
+    const vendorOrders = (await get('/accounts/V/orders?limit=100')).items as { status: string }[];
+    expect(vendorOrders.filter((o) => o.status !== 'CANCELLED')).toEqual([]);
+    expect(await get('/accounts/V/inventory?sku=SKU')).toMatchObject([{ onHand: 100, assigned: 0, available: 100 }]);
+  });
+
+  describe('a business conflict in the process manager', () => {
+    /**
+     * A log written before one owner took every step could hold an order that believes it holds
+     * units its bin never gave (two runners of one round). Handing it over is refused by the bin:
+     * the process manager parks that event, and goes on for everyone else.
+     */
+    const writeLegacyOrder = async () => {
+      await api.openAccount('L', 'seller', { allowOrdersWithoutInventory: true });
+      await api.adjust('L', 'SKU', 2);
+      const commands = api.app.get(CommandPath);
+      const context = (commandId: string) => ({ commandId, correlationId: 'order-L.legacy', causationId: 'legacy', actor: 'test', occurredAt: new Date().toISOString() });
+      const runner = api.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
+      const fulfilment = runner.get(FULFILMENT)!.processor;
+      await runner.stop(FULFILMENT);
+      await commands.handle(
+        OrderAggregate,
+        'order-L.legacy',
+        { type: 'PlaceOrder', orderId: 'legacy', accountId: 'L', lines: [{ sku: 'SKU', quantity: 3 }], requestHash: 'legacy', approvalRequired: false },
+        context('legacy-1'),
+      );
+      await commands.handle(
+        OrderAggregate,
+        'order-L.legacy',
+        {
+          type: 'CompleteInventoryAssignment',
+          round: 1,
+          assignments: [{ assignmentId: 'ghost', sku: 'SKU', locationId: 'main', binId: 'default', quantity: 3, source: 'stock' }],
+        },
+        context('legacy-2'),
+      );
+      runner.start(fulfilment);
+      await api.settle();
+    };
+
+    it('parks the refused event, lists it, goes on with other flows, and answers a retry', async () => {
+      api.invariantsWaived = 'the test writes a legacy order whose bin never gave its units';
+      await writeLegacyOrder();
+      const handover = await api.post('/accounts/L/orders/legacy/handover', { handoverId: 'h-legacy' });
+      expect(handover.status).toBe(200);
+
+      const listed = await api.request('GET', '/admin/processors');
+      const fulfilment = (listed.body.processors as { name: string; state: string; parked: { parkedId: string; streamName: string; type: string; flow: string; error: { code: string } }[] }[]).find(
+        (p) => p.name === 'fulfilment',
+      )!;
+      expect(fulfilment.state).toBe('running');
+      expect(fulfilment.parked).toEqual([
+        expect.objectContaining({ streamName: 'order-L.legacy', type: 'OrderHandedOver', flow: 'order-L.legacy', error: expect.objectContaining({ code: 'HANDOVER_EXCEEDS_ASSIGNED' }) }),
+      ]);
+      const health = await api.request('GET', '/health', { token: null });
+      expect(health.status).toBe(200);
+      expect(health.body.projectionLag.processors.find((p: { name: string }) => p.name === 'fulfilment')).toMatchObject({ state: 'running', parked: 1 });
+
+      // Everyone else goes on.
+      await seller();
+      await vendor();
+      await map('S', 'SKU', 'V');
+      await placeShortOrder();
+      await api.settle();
+      await post(`/accounts/V/orders/${voId}/handover`, { handoverId: 'h1' });
+      expect(await get('/accounts/S/orders/o1')).toMatchObject({ status: 'READY' });
+
+      // Its cause is still there: the retry is refused again, and it stays parked.
+      const { parkedId } = fulfilment.parked[0]!;
+      const retried = await api.post(`/admin/processors/fulfilment/parked/${parkedId}/retry`);
+      expect(retried).toMatchObject({ status: 200, body: { processor: 'fulfilment', parkedId, outcome: 'parked' } });
+      expect((await api.request('GET', '/admin/processors')).body.processors.find((p: { name: string }) => p.name === 'fulfilment').parked).toHaveLength(1);
+      expect((await api.post(`/admin/processors/fulfilment/parked/999999/retry`)).status).toBe(404);
+      expect((await api.post(`/admin/processors/nobody/parked/${parkedId}/retry`)).status).toBe(400);
+      // Account keys may not see or retry them.
+      const { apiKey } = await api.openAccount('K', 'seller');
+      expect((await api.request('GET', '/admin/processors', { token: apiKey })).status).toBe(403);
+    });
+  });
 });
+

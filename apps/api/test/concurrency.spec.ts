@@ -13,7 +13,6 @@
  *    (FC_SEED), the seed printed on failure; `npm run soak` runs it long (FC_RUNS, default 400).
  */
 import fc from 'fast-check';
-import { AddressInfo } from 'node:net';
 import { ApiHarness, ADMIN_TOKEN } from './support/api-harness';
 import { program, runProgram, setUpWorld } from './support/concurrency-model';
 
@@ -101,8 +100,7 @@ describe('many short orders and all their vendor orders handed over at once', ()
 
   beforeEach(async () => {
     api = await ApiHarness.start();
-    await api.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}`;
+    base = await api.listen();
   });
   afterEach(() => api.stop());
 

@@ -437,3 +437,93 @@ describe('a kill -9 at a random moment of the backorder flow, then a restart', (
     );
   }, 60000);
 });
+
+// ---- kill -9 while many handovers are in flight -------------------------------------------------
+
+describe('a kill -9 while many vendor orders are handed over at once, then a restart', () => {
+  const SEED = 20261201;
+  const random = seededRandom(SEED);
+  const ORDERS = 6;
+  const VENDORS = ['V1', 'V2'] as const;
+  const SKUS = ['K1', 'K2'] as const;
+  const plan = Array.from({ length: 4 }, (_, i) => ({ iteration: i + 1, delayMs: 5 + Math.floor(random() * 250) }));
+  let template: { path: string; vendorOrders: { vendor: string; orderId: string }[] } | undefined;
+  let driver: CrashDriver | undefined;
+
+  /** S short of two SKUs on 6 orders, each SKU bought from its vendor: 12 vendor orders, all READY. */
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(root, 'handovers-'));
+    const path = join(dir, 'template.sqlite');
+    const setup = new CrashDriver(path);
+    await setup.start();
+    try {
+      const must = (method: string, url: string, body: unknown, status: number) => setup.step(method, url, body, [status]);
+      await must('POST', '/accounts', { accountId: S, name: 'Seller', type: 'seller', settings: { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true } }, 201);
+      for (const [i, vendor] of VENDORS.entries()) {
+        await must('POST', '/accounts', { accountId: vendor, name: vendor, type: 'vendor', settings: { isB2bNew: true, vendorPanelType: 2 } }, 201);
+        await must('POST', `/accounts/${vendor}/inventory/adjustments`, { sku: SKUS[i], quantity: 1000 }, 201);
+        await must('PUT', `/accounts/${S}/products/${SKUS[i]}/vendor`, { vendorAccountId: vendor }, 200);
+        await must('POST', `/accounts/${S}/inventory/adjustments`, { sku: SKUS[i], quantity: 1 }, 201);
+      }
+      for (let o = 1; o <= ORDERS; o++) {
+        await must('POST', `/accounts/${S}/orders`, { orderId: `h${o}`, lines: SKUS.map((sku) => ({ sku, quantity: 2 })) }, 201);
+      }
+      await setup.waitUntilQuiet();
+      const vendorOrders: { vendor: string; orderId: string }[] = [];
+      for (const vendor of VENDORS) {
+        const listed = await setup.step('GET', `/accounts/${vendor}/orders?limit=100`, undefined, [200]);
+        for (const order of listed.body.items as { orderId: string; status: string }[]) {
+          expect(order.status).toBe('READY');
+          vendorOrders.push({ vendor, orderId: order.orderId });
+        }
+      }
+      expect(vendorOrders).toHaveLength(ORDERS * VENDORS.length);
+      setup.api.child.kill('SIGTERM');
+      expect(await setup.api.exited).toMatchObject({ code: 0 });
+      template = { path, vendorOrders };
+    } finally {
+      await setup.stop();
+    }
+  }, 90000);
+
+  afterEach(async () => {
+    await driver?.stop();
+    driver = undefined;
+  });
+
+  it.each(plan)('iteration $iteration: killed $delayMs ms after 12 handovers were sent at once', async ({ delayMs }) => {
+    const dir = mkdtempSync(join(root, 'handovers-run-'));
+    const path = join(dir, 'events.sqlite');
+    copySqlite(template!.path, path);
+    driver = new CrashDriver(path);
+    const current = driver;
+    await current.start();
+    const api = current.api;
+    const handoverOf = (order: { orderId: string }) => `ho-${order.orderId}`;
+    // Every handover at once, straight to the child (some are cut by the kill).
+    const sent = Promise.all(
+      template!.vendorOrders.map((o) => api.request('POST', `/accounts/${o.vendor}/orders/${o.orderId}/handover`, { handoverId: handoverOf(o) })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await current.killNow();
+    await sent;
+    // Restarted: the clients send again what they did not hear back about (the same handover ids).
+    for (const o of template!.vendorOrders) {
+      await current.step('POST', `/accounts/${o.vendor}/orders/${o.orderId}/handover`, { handoverId: handoverOf(o) }, [200]);
+    }
+    const before = await current.waitUntilQuiet(60000);
+    await current.cleanRestart();
+    const events = await current.waitUntilQuiet(60000);
+    expect(describeLog(events.slice(before.length))).toBe('');
+    expect(logIntegrityProblems(events)).toEqual([]);
+    expect(checkInvariants(foldLog(events))).toEqual([]);
+    // Each handover happened once, and became one GRN; every order is READY with all 4 units.
+    expect(ofType(events, 'OrderHandedOver')).toHaveLength(template!.vendorOrders.length);
+    expect(ofType(events, 'GoodsReceived')).toHaveLength(template!.vendorOrders.length);
+    for (let o = 1; o <= ORDERS; o++) {
+      const order = await current.get(`/accounts/${S}/orders/h${o}`);
+      expect(order?.body).toMatchObject({ status: 'READY', lines: SKUS.map((sku) => ({ sku, quantity: 2, assigned: 2, pending: 0 })) });
+    }
+    summary.push(`handovers: killed ${delayMs} ms in, ${current.startCount} starts`);
+  }, 120000);
+});

@@ -2,7 +2,6 @@
  * Orders racing for the last units, over real HTTP: the optimistic concurrency of the bin stream
  * (and the in-process queue in front of it) must let exactly the units in stock be assigned.
  */
-import { AddressInfo } from 'node:net';
 import { ApiHarness, ADMIN_TOKEN } from './support/api-harness';
 
 describe('concurrent orders for the last units', () => {
@@ -11,9 +10,7 @@ describe('concurrent orders for the last units', () => {
 
   beforeEach(async () => {
     api = await ApiHarness.start();
-    await api.app.listen(0, '127.0.0.1');
-    const address = api.app.getHttpServer().address() as AddressInfo;
-    base = `http://127.0.0.1:${address.port}`;
+    base = await api.listen();
   });
   afterEach(() => api.stop());
 
@@ -54,5 +51,43 @@ describe('concurrent orders for the last units', () => {
 
     const stock = await api.adjust('seller', 'LAST-UNITS', 1);
     expect(stock).toMatchObject({ onHand: 11, assigned: 10, available: 1 });
+  });
+});
+
+describe('racing orders on an account that does not allow short orders', () => {
+  let api: ApiHarness;
+  let base: string;
+
+  beforeEach(async () => {
+    api = await ApiHarness.start();
+    base = await api.listen();
+  });
+  afterEach(() => api.stop());
+
+  it('refuses with 422 every order the stock cannot fill, even when the estimate let it through: exactly the stock is sold', async () => {
+    await api.openAccount('strict', 'seller');
+    await api.adjust('strict', 'LAST', 5);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const response = await fetch(`${base}/accounts/strict/orders`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ orderId: `r-${i}`, lines: [{ sku: 'LAST', quantity: 2 }] }),
+        });
+        return { orderId: `r-${i}`, status: response.status, body: (await response.json()) as { status?: string; code?: string } };
+      }),
+    );
+    const accepted = answers.filter((a) => a.status === 201);
+    const refused = answers.filter((a) => a.status === 422);
+    expect(accepted.length + refused.length).toBe(12);
+    // 5 units, orders of 2: at most two can be filled, and every accepted one is.
+    expect(accepted.length).toBeLessThanOrEqual(2);
+    expect(accepted.every((a) => a.body.status === 'READY')).toBe(true);
+    expect(refused.every((a) => a.body.code === 'INVENTORY_NOT_AVAILABLE')).toBe(true);
+    await api.settle();
+    // A refused order does not exist for clients, and holds nothing.
+    for (const { orderId } of refused) expect((await api.request('GET', `/accounts/strict/orders/${orderId}`)).status).toBe(404);
+    const stock = await api.request('GET', '/accounts/strict/inventory?sku=LAST');
+    expect(stock.body).toMatchObject([{ onHand: 5, assigned: accepted.length * 2, reserved: 0 }]);
   });
 });

@@ -56,6 +56,15 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/accounts/{accountId}/orders/{orderId}/trail', summary: 'Every event of the order\'s backorder flow across accounts, in global order', status: 200, errors: [404] },
   { method: 'get', path: '/admin/streams/{stream}/events', summary: 'Raw replay of one stream', status: 200, admin: true, query: { from: 'First revision' } },
   { method: 'post', path: '/admin/projections/rebuild', summary: 'Rebuild every read model from the first event', status: 200, admin: true },
+  { method: 'get', path: '/admin/processors', summary: 'Each processor: its state, checkpoint and the events it parked (business conflicts)', status: 200, admin: true },
+  {
+    method: 'post',
+    path: '/admin/processors/{name}/parked/{parkedId}/retry',
+    summary: 'Handle a parked event again: answers outcome resolved, parked (refused again) or pending (no answer within 10 s)',
+    status: 200,
+    admin: true,
+    errors: [400, 404],
+  },
   { method: 'get', path: '/health', summary: 'State of the stores and projection lag', status: 200, public: true },
   { method: 'get', path: '/docs', summary: 'This description', status: 200, public: true },
 ];
@@ -66,6 +75,8 @@ const PATH_PARAMETERS: Record<string, object> = {
   purchaseOrderId: { type: 'string', pattern: ID_PATTERN.source },
   sku: { type: 'string', pattern: SKU_PATTERN.source },
   stream: { type: 'string' },
+  name: { type: 'string', description: 'A processor: read-models or fulfilment' },
+  parkedId: { type: 'string', pattern: '^[0-9]+$' },
 };
 
 export const buildOpenApiDocument = () => {

@@ -5,7 +5,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@app/domain/shared/decider';
-import { TooManyConflictsError } from '@app/application/command-path/command-path';
+import { StepNotFinishedError, TooManyConflictsError } from '@app/application/command-path/command-path';
 import { NotCaughtUpError } from '@app/read-models/read-models.service';
 
 export interface FieldError {
@@ -92,6 +92,10 @@ export const toProblem = (error: unknown): Problem => {
   }
   if (error instanceof NotCaughtUpError) {
     return problem(503, 'NOT_CAUGHT_UP', `${error.message}; retry shortly`);
+  }
+  if (error instanceof StepNotFinishedError) {
+    // The command is recorded and its steps still happen: the same request again answers its outcome.
+    return problem(503, 'STEP_NOT_FINISHED', `${error.message}; send the same request again to learn its outcome`);
   }
   if (error instanceof TooManyConflictsError) {
     return problem(503, 'TOO_MANY_CONFLICTS', `${error.message}; retry the request`);

@@ -2,6 +2,7 @@
  * The api on the embedded stores for API specs: SQLite in memory (or a file), processors in-process,
  * driven over HTTP through Fastify's inject or a real listening port.
  */
+import { AddressInfo } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@app/config';
 import { EventStore, RecordedEvent } from '@app/event-store';
@@ -36,6 +37,12 @@ export class ApiHarness {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return new ApiHarness(app, app.get<EventStore>(EVENT_STORE));
+  }
+
+  /** Listens on a free loopback port, for tests that drive it with real concurrent HTTP clients; answers the base URL. */
+  async listen(): Promise<string> {
+    await this.app.listen(0, '127.0.0.1');
+    return `http://127.0.0.1:${(this.app.getHttpServer().address() as AddressInfo).port}`;
   }
 
   async request<T = any>(method: string, url: string, options: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string } = {}): Promise<Answer<T>> {
