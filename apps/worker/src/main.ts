@@ -4,17 +4,21 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, logLevels, stopOnSignals } from '@app/config';
 import { ProcessorHost } from '@app/event-store/nest/processor-host';
+import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
 import { WorkerModule } from './worker.module';
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
+  if (config.READ_STORE === 'memory') {
+    throw new ConfigError([{ variable: 'READ_STORE', message: 'the worker feeds shared read models: set READ_STORE=postgres or mongodb' }]);
+  }
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: logLevels(config.LOG_LEVEL),
   });
   await app.init();
   stopOnSignals(() => app.close(), new Logger('Worker'));
-  const names = app.get(ProcessorHost).processors().map((p) => p.name);
-  new Logger('Worker').log(`Running ${names.length} processors: ${names.join(', ') || '(none registered)'}`);
+  const names = [...app.get(ProcessorHost).processors().map((p) => p.name), READ_MODELS_PROCESSOR];
+  new Logger('Worker').log(`Running ${names.length} processors: ${names.join(', ')}`);
 };
 
 main().catch((error: unknown) => {

@@ -1,10 +1,10 @@
 /**
  * `npm run rebuild`: rebuilds every read model from the first event, against the configured stores,
- * and prints `{events, durationMs}`. On MongoDB this rebuilds the collections the api reads (stop
- * the worker first, or use `POST /admin/projections/rebuild`, which pauses the live projection
- * itself). On the embedded default the read models live in the api's memory and are rebuilt at
- * every start; here the command replays the SQLite log into a throwaway store, which checks that
- * every event still projects.
+ * and prints `{events, durationMs}`. On shared read models (PostgreSQL, MongoDB) it asks the process
+ * that runs the read-model projection (the worker) to rebuild, through the log, and prints its
+ * answer; with `--local` it rebuilds them itself, for when no worker runs. On the embedded default
+ * the read models live in the api's memory and are rebuilt at every start; here the command
+ * replays the SQLite log into a throwaway store, which checks that every event still projects.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -22,7 +22,8 @@ const main = async (): Promise<void> => {
   class RebuildModule {}
   const app = await NestFactory.createApplicationContext(RebuildModule, { logger: ['error', 'warn'] });
   try {
-    const result = await app.get(ReadModelsService).rebuild();
+    const local = config.READ_STORE === 'memory' || process.argv.includes('--local');
+    const result = await app.get(ReadModelsService).rebuild({ local });
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await app.close();

@@ -1,15 +1,21 @@
-/** The worker hosts the processors (sagas and projections) of a production deployment. */
+/**
+ * The worker hosts the processors (the fulfilment process manager and the read-model projection)
+ * of a production deployment: the write side's services (the process manager's steps run through
+ * them) and the read side's projection, against the shared stores. It serves no HTTP.
+ */
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig } from '@app/config';
+import { ApplicationModule } from '@app/application/application.module';
 import { EventStoreModule } from '@app/event-store/nest/event-store.module';
+import { ReadModelsModule } from '@app/read-models/nest/read-models.module';
 
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [EventStoreModule.forRoot({ ...config, RUN_PROCESSORS: true }), CqrsModule.forRoot()],
+      imports: [EventStoreModule.forRoot({ ...config, RUN_PROCESSORS: true }), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule],
     };
   }
 }

@@ -9,13 +9,17 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 const EnvSchema = z
   .object({
-    EVENT_STORE: z.enum(['sqlite', 'esdb']).default('sqlite'),
+    EVENT_STORE: z.enum(['sqlite', 'esdb', 'postgres']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/events.sqlite'),
     SQLITE_DURABILITY: z.enum(['full', 'normal']).default('full'),
     ESDB_CONNECTION_STRING: z.string().regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, {
-      message: 'must be an esdb:// (or esdb+discover://) connection string',
+      message: 'must be an esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover:// connection string',
     }).optional(),
-    READ_STORE: z.enum(['memory', 'mongodb']).default('memory'),
+    READ_STORE: z.enum(['memory', 'mongodb', 'postgres']).default('memory'),
+    POSTGRES_URL: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection string' }).optional(),
+    /** The schema the PostgreSQL stores keep their tables in (one database can hold several deployments). */
+    POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case SQL identifier' }).default('public'),
+    POSTGRES_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must be a mongodb:// connection string' }).optional(),
     MONGODB_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('backorders'),
     PORT: port.default(3000),
@@ -40,9 +44,13 @@ const EnvSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['RUN_PROCESSORS'],
-        message: 'may be false only with READ_STORE=mongodb (in-memory read models are fed by this process)',
+        message: 'may be false only with shared read models, READ_STORE=postgres or mongodb (in-memory read models are fed by this process)',
       });
     }
+    if ((env.EVENT_STORE === 'postgres' || env.READ_STORE === 'postgres') && !env.POSTGRES_URL) {
+      ctx.addIssue({ code: 'custom', path: ['POSTGRES_URL'], message: 'is required when EVENT_STORE or READ_STORE is postgres' });
+    }
+
     if (env.READ_STORE === 'mongodb' && !env.MONGODB_URI) {
       ctx.addIssue({ code: 'custom', path: ['MONGODB_URI'], message: 'is required when READ_STORE=mongodb' });
     }

@@ -38,7 +38,11 @@ describe('loadConfig', () => {
   });
 
   it('names each bad variable', () => {
-    expect(problemsOf({ EVENT_STORE: 'postgres' })).toEqual(['EVENT_STORE']);
+    expect(problemsOf({ EVENT_STORE: 'postgresql' })).toEqual(['EVENT_STORE']);
+    expect(problemsOf({ EVENT_STORE: 'postgres' })).toEqual(['POSTGRES_URL']);
+    expect(problemsOf({ READ_STORE: 'postgres', POSTGRES_URL: 'mysql://x' })).toEqual(['POSTGRES_URL']);
+    expect(problemsOf({ EVENT_STORE: 'postgres', READ_STORE: 'postgres', POSTGRES_URL: 'postgres://u@h/db', RUN_PROCESSORS: 'false' })).toEqual([]);
+    expect(problemsOf({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgres://u@h/db', POSTGRES_SCHEMA: 'Not Valid' })).toEqual(['POSTGRES_SCHEMA']);
     expect(problemsOf({ PORT: 'eighty' })).toEqual(['PORT']);
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT']);
     expect(problemsOf({ READ_STORE: 'mongodb' })).toEqual(['MONGODB_URI']);

@@ -293,6 +293,31 @@ describe('purchase order decider', () => {
     });
   });
 
+  describe('EndPurchaseOrder (its source order ended)', () => {
+    const end = (keepOpen: Line[] = []): PurchaseOrderCommand => ({ type: 'EndPurchaseOrder', reason: 'Source order ended', keepOpen });
+
+    it('cancels a PO that received nothing and has nothing on its way', () => {
+      given([created(), vendorOrderLinked()]).when(end()).then([poCancelled('Source order ended')]);
+    });
+
+    it('closes instead, on the PO as it stands, when a GRN came in just before (a manual GRN racing the end)', () => {
+      given([created(), vendorOrderLinked(), goodsReceived('grn-1', [{ sku: 'A', quantity: 2 }])])
+        .when(end())
+        .then([poClosed([{ sku: 'A', closedQuantity: 3 }, { sku: 'B', closedQuantity: 3 }])]);
+    });
+
+    it('closes keeping open what the vendor handed over and the PO has not received', () => {
+      given([created(), vendorOrderLinked()])
+        .when(end([{ sku: 'B', quantity: 1 }]))
+        .then([poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 2 }])]);
+    });
+
+    it('does nothing once the PO ended', () => {
+      given([created(), poCancelled()]).when(end()).thenNothingHappened();
+      given([created(), poClosed([{ sku: 'A', closedQuantity: 5 }, { sku: 'B', closedQuantity: 3 }])]).when(end()).thenNothingHappened();
+    });
+  });
+
   describe('ClosePurchaseOrder', () => {
     it('closes what is still open of each line', () => {
       given([created(), vendorOrderLinked(), goodsReceived('grn-1', [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 3 }])])

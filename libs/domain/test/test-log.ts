@@ -392,10 +392,7 @@ export class FlowDriver {
       }
       if (options.endPurchaseOrders === false) continue;
       const ending = purchaseOrderEnding(po, vendorOrder);
-      if (ending.kind === 'cancel') this.log.purchaseOrder(accountId, linked.purchaseOrderId, { type: 'CancelPurchaseOrder', reason });
-      if (ending.kind === 'close') {
-        this.log.purchaseOrder(accountId, linked.purchaseOrderId, { type: 'ClosePurchaseOrder', reason, keepOpen: [...ending.keepOpen] });
-      }
+      if (ending) this.log.purchaseOrder(accountId, linked.purchaseOrderId, { type: 'EndPurchaseOrder', reason, keepOpen: [...ending.keepOpen] });
     }
     return this;
   }

@@ -1,7 +1,18 @@
 /** The queries the GET endpoints answer, over the read store. */
-import { ReadStore } from './store/read-store.port';
+import { IndexSpec, ReadStore } from './store/read-store.port';
 import { COLLECTIONS, TrailDocument, trailRef } from './projections/read-models.projection';
 import { AccountDocument, OrderDocument, PurchaseOrderDocument, StockDocument } from './projections/views';
+
+/** The indexes the queries below need, so that no page or report scans a whole collection. */
+export const READ_MODEL_INDEXES: readonly IndexSpec[] = [
+  { collection: COLLECTIONS.orders, fields: ['accountId', '_sequence'] },
+  { collection: COLLECTIONS.orders, fields: ['accountId', 'status', '_sequence'] },
+  { collection: COLLECTIONS.purchaseOrders, fields: ['accountId', '_sequence'] },
+  { collection: COLLECTIONS.purchaseOrders, fields: ['accountId', 'status', '_sequence'] },
+  { collection: COLLECTIONS.purchaseOrders, fields: ['accountId', 'sourceOrderId', '_sequence'] },
+  { collection: COLLECTIONS.purchaseOrders, fields: ['accountId', 'vendorAccountId', '_sequence'] },
+  { collection: COLLECTIONS.stock, fields: ['accountId', 'sku', 'locationId', 'binId'] },
+];
 
 export interface Page<T> {
   readonly items: T[];

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { describeWithDocker } from '@app/event-store/testing/docker';
+import { READ_MODEL_INDEXES } from '../src/queries';
 import { MongoReadStore } from '../src/store/mongodb-read-store';
 import { describeReadStoreContract } from '../src/testing/read-store.contract';
 
@@ -60,6 +61,23 @@ describeWithDocker('MongoDB read store (testcontainers)', () => {
         await store.dropAll();
         expect(await db.collection(`${PREFIX}views`).countDocuments({})).toBe(0);
         expect(await db.collection('checkpoints').countDocuments({})).toBe(1);
+      } finally {
+        await db.dropDatabase();
+      }
+    });
+
+    it('creates the indexes the queries need, once, under its prefix', async () => {
+      const db = freshDatabase();
+      try {
+        const store = new MongoReadStore(db, { collectionPrefix: PREFIX });
+        await store.ensureIndexes(READ_MODEL_INDEXES);
+        await store.ensureIndexes(READ_MODEL_INDEXES);
+        const orders = await db.collection(`${PREFIX}orders`).listIndexes().toArray();
+        expect(orders.map((index) => index.key)).toEqual(
+          expect.arrayContaining([{ accountId: 1, _sequence: 1 }, { accountId: 1, status: 1, _sequence: 1 }]),
+        );
+        const plan = await db.collection(`${PREFIX}orders`).find({ accountId: 'a', status: 'READY' }).sort({ _sequence: 1 }).explain();
+        expect(JSON.stringify(plan)).toContain('IXSCAN');
       } finally {
         await db.dropDatabase();
       }

@@ -331,14 +331,12 @@ export class FulfilmentService {
         ).state;
       }
       const ending = purchaseOrderEnding(po, vendorOrder);
-      if (ending.kind === 'cancel') {
-        await this.commands.handle(PurchaseOrderAggregate, poStream, { type: 'CancelPurchaseOrder', reason }, stepOf(context, `cancel-po/${linked.purchaseOrderId}`));
-      } else if (ending.kind === 'close') {
+      if (ending) {
         await this.commands.handle(
           PurchaseOrderAggregate,
           poStream,
-          { type: 'ClosePurchaseOrder', reason, keepOpen: ending.keepOpen },
-          stepOf(context, `close-po/${linked.purchaseOrderId}`),
+          { type: 'EndPurchaseOrder', reason, keepOpen: ending.keepOpen },
+          stepOf(context, `end-po/${linked.purchaseOrderId}`),
         );
       }
     }

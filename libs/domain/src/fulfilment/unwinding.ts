@@ -11,21 +11,20 @@ import { purchaseOrderEnded, PurchaseOrderState } from '../purchase-order/purcha
 export const vendorOrderToEnd = (vendorOrder: OrderState | undefined): boolean =>
   vendorOrder !== undefined && isOpen(vendorOrder) && orderStatus(vendorOrder) !== 'HANDED_OVER';
 
-export type PurchaseOrderEnding =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'cancel' }
-  | { readonly kind: 'close'; readonly keepOpen: readonly { sku: string; quantity: number }[] };
-
 /**
  * How the PO ends once its vendor order ended (or never existed): goods the vendor handed over
- * and the PO has not received yet stay open to be received; the rest is closed.
+ * and the PO has not received yet stay open to be received; the rest will not come. Whether that
+ * makes it cancelled or closed is the PO's to decide (EndPurchaseOrder), on its state as it stands.
+ * Undefined when it ended already.
  */
-export const purchaseOrderEnding = (po: PurchaseOrderState, vendorOrder: OrderState | undefined): PurchaseOrderEnding => {
-  if (!po.created || purchaseOrderEnded(po)) return { kind: 'none' };
+export const purchaseOrderEnding = (
+  po: PurchaseOrderState,
+  vendorOrder: OrderState | undefined,
+): { readonly keepOpen: readonly { sku: string; quantity: number }[] } | undefined => {
+  if (!po.created || purchaseOrderEnded(po)) return undefined;
   const handedOver = new Map((vendorOrder?.lines ?? []).map((line) => [line.sku, line.handedOver]));
   const keepOpen = po.created.lines
     .map(({ sku }) => ({ sku, quantity: Math.max(0, (handedOver.get(sku) ?? 0) - (po.received.get(sku) ?? 0)) }))
     .filter((line) => line.quantity > 0);
-  if (po.grns.length === 0 && keepOpen.length === 0) return { kind: 'cancel' };
-  return { kind: 'close', keepOpen };
+  return { keepOpen };
 };

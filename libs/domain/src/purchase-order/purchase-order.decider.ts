@@ -227,6 +227,14 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
       if (state.closure !== undefined) throw new DomainError('conflict', 'PURCHASE_ORDER_CLOSED', 'The purchase order is closed');
       return [{ type: 'PurchaseOrderCancelled', data: { reason: command.reason } }];
 
+    case 'EndPurchaseOrder': {
+      if (purchaseOrderEnded(state)) return [];
+      if (state.grns.length === 0 && command.keepOpen.every((line) => line.quantity <= 0)) {
+        return [{ type: 'PurchaseOrderCancelled', data: { reason: command.reason } }];
+      }
+      return decide({ type: 'ClosePurchaseOrder', reason: command.reason, keepOpen: command.keepOpen }, state);
+    }
+
     case 'ClosePurchaseOrder': {
       if (purchaseOrderEnded(state)) return [];
       const keep = new Map((command.keepOpen ?? []).map(({ sku, quantity }) => [sku, quantity]));

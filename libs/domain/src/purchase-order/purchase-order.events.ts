@@ -108,4 +108,14 @@ export type PurchaseOrderCommand =
       readonly reason: string;
       readonly keepOpen?: readonly { readonly sku: string; readonly quantity: number }[];
     }
+  | {
+      /**
+       * Its source order ended: cancelled when nothing was received and nothing is on its way
+       * (`keepOpen` empty), else closed keeping `keepOpen` open; decided on the PO as it stands, so a
+       * GRN that lands just before is taken into account.
+       */
+      readonly type: 'EndPurchaseOrder';
+      readonly reason: string;
+      readonly keepOpen: readonly { readonly sku: string; readonly quantity: number }[];
+    }
   | { readonly type: 'AwaitManualGrn'; readonly handoverId: string; readonly lines: readonly OrderLine[] };

@@ -135,7 +135,7 @@ export class EsdbEventStore implements EventStore {
 
   /** @param connectionString e.g. `esdb://localhost:2113?tls=false`; the store owns its client. */
   constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
-    this.client = esdb.EventStoreDBClient.connectionString(connectionString);
+    this.client = esdb.EventStoreDBClient.connectionString(esdbConnectionString(connectionString));
     this.batchSize = options.batchSize ?? 1000;
     this.pingDeadlineMs = options.pingDeadlineMs ?? 5000;
   }
@@ -240,9 +240,21 @@ export class EsdbEventStore implements EventStore {
 
   /** One short read of the head of `$all`: it needs the server to answer, and little more. */
   async ping(): Promise<void> {
-    await drain(
+    // The client's own deadline does not bound a call to a node that hangs (the connection's
+    // settings win over the call's), so the answer is raced against a timer of our own.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`EventStoreDB did not answer a ping within ${this.pingDeadlineMs} ms`)), this.pingDeadlineMs);
+    });
+    const read = drain(
       this.client.readAll({ fromPosition: esdb.END, direction: esdb.BACKWARDS, maxCount: 1, deadline: this.pingDeadlineMs }),
     );
+    read.catch(() => undefined);
+    try {
+      await Promise.race([read, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
@@ -359,5 +371,12 @@ class EsdbSubscription implements EventSubscription {
 }
 
 /** A store on a server given by a connection string, e.g. `esdb://localhost:2113?tls=false`. */
+/**
+ * KurrentDB (EventStoreDB's new name) documents `kurrentdb://` and `kurrentdb+discover://`; this
+ * client only parses the `esdb` schemes, which mean the same: the scheme is rewritten, the rest kept.
+ */
+export const esdbConnectionString = (connectionString: string): string =>
+  connectionString.replace(/^kurrentdb(\+discover)?:\/\//, (_, discover: string | undefined) => `esdb${discover ?? ''}://`);
+
 export const connectEsdbEventStore = (connectionString: string, options: EsdbEventStoreOptions = {}): EsdbEventStore =>
   new EsdbEventStore(connectionString, options);

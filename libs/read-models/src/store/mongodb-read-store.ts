@@ -4,7 +4,7 @@
  * through unchanged: they are MongoDB's own language, which the in-memory adapter imitates.
  */
 import { Collection, Db, Document as MongoDocument, Filter as MongoFilter, MongoServerError } from 'mongodb';
-import { Document, Filter, FindOptions, ReadCollection, ReadStore } from './read-store.port';
+import { Document, Filter, FindOptions, IndexSpec, ReadCollection, ReadStore } from './read-store.port';
 
 export interface MongoReadStoreOptions {
   /**
@@ -107,6 +107,13 @@ export class MongoReadStore implements ReadStore {
         // Dropped by someone else since the listing (servers before 7.0 refuse a missing one).
         if (!isServerError(error, NAMESPACE_NOT_FOUND)) throw error;
       }
+    }
+  }
+
+  /** Creates what is missing (createIndex on an existing index is a no-op). */
+  async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    for (const { collection, fields } of indexes) {
+      await this.db.collection(this.prefix + collection).createIndex(Object.fromEntries(fields.map((field) => [field, 1])));
     }
   }
 

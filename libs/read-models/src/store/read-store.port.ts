@@ -48,8 +48,19 @@ export const synchronousAccessOf = <T extends Document>(collection: ReadCollecti
   return typeof candidate.peek === 'function' && typeof candidate.put === 'function' ? (candidate as SynchronousAccess<T>) : undefined;
 };
 
+/** An index the queries need: the fields in order, ascending. */
+export interface IndexSpec {
+  readonly collection: string;
+  readonly fields: readonly string[];
+}
+
 export interface ReadStore {
   collection<T extends Document = Document>(name: string): ReadCollection<T>;
+  /**
+   * Optional, for stores that index: makes sure these indexes exist (called at start and after a
+   * rebuild emptied the store). An in-memory store needs none.
+   */
+  ensureIndexes?(indexes: readonly IndexSpec[]): Promise<void>;
   /** Removes every document of every collection (rebuilds start from nothing). */
   dropAll(): Promise<void>;
   ping(): Promise<void>;
