@@ -19,6 +19,8 @@ import {
   RunningProcessor,
 } from '../src/processors/processor-runner';
 import { openSqliteDatabase, SqliteDatabase } from '../src/sqlite/sqlite-database';
+import { LeaseHandle, ProcessorLease } from '../src/processors/processor-lease';
+import { MemoryStatusBoard } from '../src/processors/status-board';
 import { SqliteEventStore } from '../src/sqlite/sqlite-event-store';
 
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -784,6 +786,68 @@ describe('ProcessorRunner', () => {
       expect(await awaitParkedRetry(store, 'p', requestId, 5000)).toBe('resolved');
       await until(() => running.status().state === 'running');
       expect(running.status().resubscriptions).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  describe('one active instance per processor (a lease) and a published status', () => {
+    /** A lease the test grants and takes away. */
+    class ManualLease implements ProcessorLease {
+      granted: (() => void) | undefined;
+      lose: (() => void) | undefined;
+      acquisitions = 0;
+      async acquire(_name: string, signal?: AbortSignal): Promise<LeaseHandle> {
+        this.acquisitions++;
+        await new Promise<void>((resolve, reject) => {
+          this.granted = resolve;
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+        let lost!: () => void;
+        const handle = { lost: new Promise<void>((resolve) => (lost = resolve)), release: async () => undefined };
+        this.lose = lost;
+        return handle;
+      }
+    }
+
+    it('waits in standby until it holds the lease, stops handling when it loses it, and goes on from the checkpoint once it holds it again', async () => {
+      const lease = new ManualLease();
+      const board = new MemoryStatusBoard();
+      const leased = new ProcessorRunner(store, checkpoints, { retry: fastRetry, logger: quietLogger, lease, statusBoard: { board, instance: 'host:1' } });
+      const seen: string[] = [];
+      await append('order-l.1', 'A');
+      const running = leased.start({ name: 'leased', handle: async (event) => void seen.push(event.type) });
+      await until(() => lease.granted !== undefined);
+      expect(running.status().state).toBe('standby');
+      expect(seen).toEqual([]);
+
+      lease.granted!();
+      await until(() => seen.length === 1);
+      await until(() => running.status().state === 'running');
+      const published = await board.read();
+      expect(published).toEqual([expect.objectContaining({ name: 'leased', instance: 'host:1', state: expect.any(String), heartbeatAt: expect.any(String) })]);
+
+      lease.granted = undefined;
+      lease.lose!();
+      await until(() => running.status().state === 'standby' && lease.granted !== undefined);
+      await append('order-l.1', 'B');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seen).toEqual(['A']);
+
+      lease.granted!();
+      await until(() => seen.length === 2);
+      expect(seen).toEqual(['A', 'B']);
+      expect(lease.acquisitions).toBe(2);
+      await eventually(async () => (await board.read())[0]?.state === 'running');
+      await leased.stopAll();
+      expect(await board.read()).toEqual([]);
+    });
+
+    it('stops promptly while it waits for the lease', async () => {
+      const lease = new ManualLease();
+      const leased = new ProcessorRunner(store, checkpoints, { retry: fastRetry, logger: quietLogger, lease });
+      const running = leased.start({ name: 'waiting', handle: async () => undefined });
+      await until(() => lease.granted !== undefined);
+      await leased.stopAll();
+      expect(running.status().state).toBe('stopped');
     });
   });
 

@@ -20,6 +20,8 @@
 import { CheckpointStore } from '../checkpoints/checkpoint-store.port';
 import { ANY, EventStore, EventSubscription, RecordedEvent, SubscriptionFilter } from '../event-store.port';
 import { crashPoint } from '../fault-injection';
+import { InProcessLease, LeaseHandle, ProcessorLease } from './processor-lease';
+import { ProcessorStatusBoard, STATUS_HEARTBEAT_MS } from './status-board';
 import {
   describeError,
   eventParkedRecord,
@@ -132,7 +134,8 @@ class RetriesExhaustedError extends Error {
   }
 }
 
-export type ProcessorState = 'starting' | 'running' | 'retrying' | 'stopped' | 'failed';
+/** `standby`: waiting for the processor's lease, which another instance holds. */
+export type ProcessorState = 'starting' | 'standby' | 'running' | 'retrying' | 'stopped' | 'failed';
 
 export interface ProcessorStatus {
   readonly name: string;
@@ -179,6 +182,11 @@ export class RunningProcessor {
   private readonly handledWaiters = new Map<bigint, Set<() => void>>();
   readonly done: Promise<void>;
 
+  private leaseLost = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private publishing: Promise<void> | undefined;
+  private publishAgain = false;
+
   constructor(
     readonly processor: Processor,
     private readonly store: EventStore,
@@ -186,12 +194,47 @@ export class RunningProcessor {
     private readonly retry: RetryPolicy,
     private readonly logger: ProcessorLogger,
     private readonly resubscribe: ResubscribePolicy = DEFAULT_RESUBSCRIBE_POLICY,
+    private readonly lease: ProcessorLease = new InProcessLease(),
+    private readonly board?: { readonly board: ProcessorStatusBoard; readonly instance: string },
   ) {
     this.parkedStream = parkedStreamOf(processor.name);
     this.nextResubscribeDelayMs = resubscribe.initialDelayMs;
+    if (this.board) {
+      this.heartbeat = setInterval(() => this.publish(), STATUS_HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
     this.done = this.run();
     // The failure is reported through `done` and status(); nobody has to await it.
     this.done.catch(() => undefined);
+  }
+
+  /** Publishes the status to the board (one write at a time; changes meanwhile make one more). */
+  private publish(): void {
+    if (!this.board) return;
+    if (this.publishing) {
+      this.publishAgain = true;
+      return;
+    }
+    const { board, instance } = this.board;
+    const status = this.status();
+    this.publishing = board
+      .publish({
+        name: status.name,
+        state: status.state,
+        checkpoint: status.checkpoint === undefined ? null : status.checkpoint.toString(),
+        ...(status.error ? { error: status.error } : {}),
+        resubscriptions: status.resubscriptions,
+        instance,
+        heartbeatAt: new Date().toISOString(),
+      })
+      .catch((error: unknown) => this.logger.warn(`Processor "${status.name}" could not publish its status: ${messageOf(error)}`))
+      .finally(() => {
+        this.publishing = undefined;
+        if (this.publishAgain) {
+          this.publishAgain = false;
+          this.publish();
+        }
+      });
   }
 
   get name(): string {
@@ -258,12 +301,54 @@ export class RunningProcessor {
     this.stopSignal.abort();
     await this.subscriptionClose?.();
     await this.done.catch(() => undefined);
+    clearInterval(this.heartbeat);
+    await this.publishing;
+    if (this.board) await this.board.board.remove(this.processor.name, this.board.instance).catch(() => undefined);
   }
 
-  /** Subscriptions one after the other, until stop() or a fatal failure. */
+  /**
+   * Holds the processor's lease, runs it while the lease is held, and waits for it again when it is
+   * lost (another instance may have taken over), until stop() or a fatal failure.
+   */
   private async run(): Promise<void> {
     try {
       while (!this.stopping) {
+        let lease: LeaseHandle;
+        try {
+          this.setState('standby');
+          lease = await this.lease.acquire(this.processor.name, this.stopSignal.signal);
+        } catch (error) {
+          if (this.stopping) break;
+          throw error;
+        }
+        this.leaseLost = false;
+        void lease.lost.then(() => {
+          this.leaseLost = true;
+          void this.subscriptionClose?.();
+        });
+        try {
+          await this.runWhileLeased();
+        } finally {
+          await lease.release().catch(() => undefined);
+        }
+        if (this.leaseLost && !this.stopping) {
+          this.logger.warn(`Processor "${this.processor.name}" lost its lease: it waits to hold it again`);
+        }
+      }
+      this.setState('stopped');
+    } catch (error) {
+      // Only a fatal failure comes here: runSubscription returns every other one.
+      this.errorValue = toError(error);
+      this.logger.error(this.errorValue.message);
+      this.setState('failed');
+      throw this.errorValue;
+    }
+  }
+
+  /** Subscriptions one after the other, until stop(), the lease is lost, or a fatal failure (thrown). */
+  private async runWhileLeased(): Promise<void> {
+    this.setState('starting');
+    while (!this.stopping && !this.leaseLost) {
         const failure = await this.runSubscription();
         if (failure === undefined || this.stopping) break;
         const delayMs = this.nextResubscribeDelayMs;
@@ -276,14 +361,6 @@ export class RunningProcessor {
         );
         this.setState('retrying');
         await delay(delayMs, this.stopSignal.signal);
-      }
-      this.setState('stopped');
-    } catch (error) {
-      // Only a fatal failure comes here: runSubscription returns every other one.
-      this.errorValue = toError(error);
-      this.logger.error(this.errorValue.message);
-      this.setState('failed');
-      throw this.errorValue;
     }
   }
 
@@ -578,6 +655,7 @@ export class RunningProcessor {
 
   private emit(): void {
     for (const listener of this.listeners) listener();
+    this.publish();
   }
 }
 
@@ -591,6 +669,10 @@ export interface ProcessorRunnerOptions {
   readonly retry?: RetryPolicy;
   readonly resubscribe?: ResubscribePolicy;
   readonly logger?: ProcessorLogger;
+  /** One active instance per processor across processes (default: every lease granted at once). */
+  readonly lease?: ProcessorLease;
+  /** Where each processor's state is published for processes that run none, and who this is. */
+  readonly statusBoard?: { readonly board: ProcessorStatusBoard; readonly instance: string };
 }
 
 export class ProcessorRunner {
@@ -611,6 +693,8 @@ export class ProcessorRunner {
       this.options.retry ?? DEFAULT_RETRY_POLICY,
       this.options.logger ?? consoleLogger,
       this.options.resubscribe ?? DEFAULT_RESUBSCRIBE_POLICY,
+      this.options.lease,
+      this.options.statusBoard,
     );
     this.running.set(processor.name, running);
     return running;
