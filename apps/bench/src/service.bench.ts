@@ -37,12 +37,14 @@ import { API_NODE_FLAGS } from '../../api/src/node-flags';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Client as PgClient } from 'pg';
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import {
   ADMIN_TOKEN as ADMIN,
   Answer,
   BARE_ENTRY,
   API_ENTRY,
+  WORKER_ENTRY,
   call,
   Child,
   cpuBusy,
@@ -64,6 +66,14 @@ import {
 // Configuration
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
+/**
+ * `embedded` (the default: one api process on SQLite, processors in it) or `postgres`: two api
+ * processes (RUN_PROCESSORS=false) and a worker on a fresh PostgreSQL database of
+ * BENCH_POSTGRES_URL's server (default postgres://postgres@127.0.0.1:5432/postgres); load is spread
+ * over both api processes.
+ */
+const DEPLOYMENT = process.env['BENCH_DEPLOYMENT'] === 'postgres' ? 'postgres' : 'embedded';
+const POSTGRES_ADMIN_URL = process.env['BENCH_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const intFromEnv = (name: string, fallback: number, min = 1): number => {
   const text = process.env[name];
@@ -103,22 +113,73 @@ const AIMS = { orderCreateRatio: 0.3, flowsPerSec: 300, lagP99Ms: 100, rssMb: 50
 // Helpers
 
 let workDir = '';
-const services: Child[] = [];
+/** The bare route as this run measured it: every figure is read against it. */
+let bareRun: LoadRun | undefined;
+const redactedUrl = (url: string): string => url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
+const services: Service[] = [];
 
-const startService = async (label: string, sqlitePath: string, durability: 'full' | 'normal'): Promise<Child> => {
+/** The service under test: one api process (embedded), or api processes and a worker (postgres). */
+interface Service {
+  /** The first api process's port (setup, settle, reads). */
+  readonly port: number;
+  /** Every api process's port: load is spread over them. */
+  readonly ports: readonly number[];
+  /** Every process of the service, for its CPU time. */
+  readonly pids: readonly number[];
+  readonly children: readonly Child[];
+  stop(): Promise<void>;
+}
+
+let databases = 0;
+
+const startService = async (label: string, sqlitePath: string, durability: 'full' | 'normal'): Promise<Service> => {
+  const service = DEPLOYMENT === 'postgres' ? await startPostgresDeployment(label) : await startEmbedded(label, sqlitePath, durability);
+  services.push(service);
+  return service;
+};
+
+const startEmbedded = async (label: string, sqlitePath: string, durability: 'full' | 'normal'): Promise<Service> => {
   const child = await Child.start({
     entry: API_ENTRY,
     label,
     env: { SQLITE_PATH: sqlitePath, SQLITE_DURABILITY: durability },
     nodeArgs: SERVICE_NODE_ARGS,
   });
-  services.push(child);
-  return child;
+  return { port: child.port, ports: [child.port], pids: [child.pid], children: [child], stop: () => child.stop() };
 };
 
-const stopService = async (child: Child): Promise<void> => {
-  await child.stop();
-  services.splice(services.indexOf(child), 1);
+/** A fresh database; two api processes, then the worker, as the README's deployment runs them. */
+const startPostgresDeployment = async (label: string): Promise<Service> => {
+  const name = `bench_${process.pid}_${++databases}`;
+  const admin = new PgClient({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const env = { EVENT_STORE: 'postgres', READ_STORE: 'postgres', POSTGRES_URL: url.toString(), RUN_PROCESSORS: 'false' };
+  const apis: Child[] = [];
+  for (let i = 0; i < 2; i++) apis.push(await Child.start({ entry: API_ENTRY, label: `${label} api ${i + 1}`, env, nodeArgs: SERVICE_NODE_ARGS }));
+  const worker = await Child.start({ entry: WORKER_ENTRY, label: `${label} worker`, env: { ...env, LOG_LEVEL: 'log' }, nodeArgs: SERVICE_NODE_ARGS, ready: /Running \d+ processors/ });
+  return {
+    port: apis[0]!.port,
+    ports: apis.map((a) => a.port),
+    pids: [...apis, worker].map((c) => c.pid),
+    children: [...apis, worker],
+    stop: async () => {
+      await Promise.all([...apis, worker].map((c) => c.stop()));
+      const cleanup = new PgClient({ connectionString: POSTGRES_ADMIN_URL });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+};
+
+const stopService = async (service: Service): Promise<void> => {
+  await service.stop();
+  services.splice(services.indexOf(service), 1);
 };
 
 const health = async (port: number): Promise<{ lag: bigint; head: string; body: any }> => {
@@ -189,14 +250,14 @@ interface LoadRun {
 
 /** Order creation (or the bare route) under autocannon; counts answers that are not as expected. */
 const loadOrders = async (
-  port: number,
+  target: number | readonly number[],
   options: {
     prefix: string;
     seconds: number;
     connections: number;
     bare?: boolean;
     overallRate?: number;
-    pid?: number;
+    pid?: number | readonly number[];
     onAnswer?: (status: number, body: string, headers: Record<string, string | string[]>) => void;
   },
 ): Promise<LoadRun> => {
@@ -205,14 +266,18 @@ const loadOrders = async (
   let bad = 0;
   let firstBad = '';
   const latencies: number[] = [];
-  const cpuBefore = options.pid ? cpuSecondsOf(options.pid) : 0;
-  const result = await runLoad({
+  const ports = typeof target === 'number' ? [target] : target;
+  const pids = options.pid === undefined ? [] : typeof options.pid === 'number' ? [options.pid] : options.pid;
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  const cpuBefore = cpu();
+  // One load generator per api process, the connections split between them, side by side.
+  const results = await Promise.all(ports.map((port, index) => runLoad({
     url: `http://${HOST}:${port}`,
-    connections: options.connections,
+    connections: Math.max(1, Math.round(options.connections / ports.length) + (index < options.connections % ports.length ? 0 : 0)),
     duration: options.seconds,
     maxOverallRequests: MAX_REQUESTS_PER_RUN,
     timeout: 30,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.overallRate ? { overallRate: options.overallRate / ports.length } : {}),
     requests: [
       {
         method: 'POST',
@@ -236,8 +301,13 @@ const loadOrders = async (
         },
       },
     ],
-  }, (_status, ms) => latencies.push(ms));
-  const serverCores = options.pid ? (cpuSecondsOf(options.pid) - cpuBefore) / result.duration : NaN;
+  }, (_status, ms) => latencies.push(ms))));
+  const result = {
+    duration: Math.max(...results.map((r) => r.duration)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+  };
+  const serverCores = pids.length > 0 ? (cpu() - cpuBefore) / result.duration : NaN;
   if (bad > 0) console.log(`    ! ${bad} answers were not 201 READY; the first: ${firstBad}`);
   if (result.errors > 0 || result.timeouts > 0) console.log(`    ! ${result.errors} errors, ${result.timeouts} timeouts`);
   return {
@@ -275,10 +345,10 @@ const orderCreation = async (durability: 'full' | 'normal'): Promise<LoadRun & {
   try {
     await setUpStockedSellers(service.port);
     await settle(service.port);
-    await loadOrders(service.port, { prefix: 'warm', seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+    await loadOrders(service.ports, { prefix: 'warm', seconds: WARMUP_SECONDS, connections: CONNECTIONS });
     await settle(service.port);
     await checkQuiet(`order creation (${durability})`);
-    const run = await loadOrders(service.port, { prefix: 'order', seconds: ORDER_SECONDS, connections: CONNECTIONS, pid: service.pid });
+    const run = await loadOrders(service.ports, { prefix: 'order', seconds: ORDER_SECONDS, connections: CONNECTIONS, pid: service.pids });
     // How long the processors needed after the load to reach the head (sagas and read models).
     const started = performance.now();
     await settle(service.port);
@@ -338,6 +408,8 @@ const backorderFlows = async (): Promise<FlowResult> => {
     };
 
     const oneFlow = async (prefix: string, i: number): Promise<number> => {
+      // Each flow's requests go to one api process, flows in turn over all of them.
+      const port = service.ports[i % service.ports.length]!;
       const started = performance.now();
       const orderId = `${prefix}-${i}`;
       const sku = FLOW_SKUS[i % FLOW_SKUS.length]!;
@@ -584,7 +656,7 @@ const memoryAtEvents = async (): Promise<MemoryResult> => {
     for (;;) {
       const h = await health(service.port);
       head = h.head;
-      peak = Math.max(peak, service.memory().rssMb);
+      peak = Math.max(peak, service.children[0]!.memory().rssMb);
       if (h.lag === 0n) break;
       if (Date.now() > deadline) throw new Error(`no catch-up: ${JSON.stringify(h.body)}`);
       await sleep(100);
@@ -592,7 +664,7 @@ const memoryAtEvents = async (): Promise<MemoryResult> => {
     const catchUpSeconds = (performance.now() - spawnedAt) / 1_000;
     // Settled: a moment for the last batch's garbage, then read the resident set.
     await sleep(2_000);
-    const { rssMb, hwmMb } = service.memory();
+    const { rssMb, hwmMb } = service.children[0]!.memory();
     return {
       events: Number.isNaN(generated.events) ? Number(head) : generated.events,
       generationSeconds: generated.seconds,
@@ -613,7 +685,7 @@ const memoryAtEvents = async (): Promise<MemoryResult> => {
 async function main(): Promise<void> {
   workDir = mkdtempSync(join(tmpdir(), 'service-bench-'));
   const cleanup = () => {
-    for (const child of services) if (child.alive) child.process.kill('SIGKILL');
+    for (const child of services.flatMap((s) => s.children)) if (child.alive) child.process.kill('SIGKILL');
     if (process.env['BENCH_KEEP'] !== '1') rmSync(workDir, { recursive: true, force: true });
   };
   const onSignal = () => {
@@ -626,7 +698,11 @@ async function main(): Promise<void> {
 
   const summary: Record<string, unknown> = {};
   try {
-    console.log('Service benchmark: the api on the embedded default (SQLite log, in-memory read models, processors in-process)');
+    console.log(
+      DEPLOYMENT === 'postgres'
+        ? `Service benchmark: the deployment on PostgreSQL (two api processes with RUN_PROCESSORS=false, a worker; ${redactedUrl(POSTGRES_ADMIN_URL)})`
+        : 'Service benchmark: the api on the embedded default (SQLite log, in-memory read models, processors in-process)',
+    );
     console.log(
       `  ${QUICK ? 'QUICK run' : 'full run'}; node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); ` +
         `${fmt(totalmem() / 1024 / 1024)} MB RAM; temp dir ${workDir}`,
@@ -637,6 +713,7 @@ async function main(): Promise<void> {
     if (PHASES.has('order')) {
       console.log(`\n1. Order creation with stock available (${CONNECTIONS} connections, ${ORDER_SECONDS} s after a ${WARMUP_SECONDS} s warm-up)`);
       const bare = await bareRoute('fastify');
+      bareRun = bare;
       console.log(describeRun('bare Nest route (Fastify)', bare));
       // The adapter is chosen by this measurement (README): the same route on Express.
       const bareExpress = await bareRoute('express');
@@ -670,12 +747,19 @@ async function main(): Promise<void> {
 
     if (PHASES.has('flow')) {
       console.log(`\n2. Complete backorder flows (${FLOWS} flows, ${FLOWS_IN_FLIGHT} in flight, after ${Math.min(100, FLOWS)} warm-up flows)`);
+      if (!bareRun) {
+        bareRun = await bareRoute('fastify');
+        console.log(describeRun('bare Nest route (Fastify)', bareRun));
+      }
       const flows = await backorderFlows();
+      const perBare = flows.flowsPerSec / bareRun.reqPerSec;
       console.log(
-        `  ${fmt(flows.flows)} flows in ${flows.seconds.toFixed(2)} s = ${flows.flowsPerSec.toFixed(1)} flows/s (aim >= ${AIMS.flowsPerSec}); ` +
+        `  ${fmt(flows.flows)} flows in ${flows.seconds.toFixed(2)} s = ${flows.flowsPerSec.toFixed(1)} flows/s (aim >= ${AIMS.flowsPerSec}), ` +
+          `${perBare.toFixed(4)} flows per bare-route request; ` +
           `one flow p50 ${flows.p50Ms.toFixed(0)} ms, p99 ${flows.p99Ms.toFixed(0)} ms; ${(flows.requests / flows.flows).toFixed(1)} requests per flow incl. polls`,
       );
       Object.assign(summary, {
+        flowsPerBareRequest: round(perBare, 5),
         flowsPerSec: round(flows.flowsPerSec, 1),
         flowP50Ms: Math.round(flows.p50Ms),
         flowP99Ms: Math.round(flows.p99Ms),
@@ -695,7 +779,9 @@ async function main(): Promise<void> {
       if (lag.achievedRate < 0.95 * lag.offeredRate) console.log(`    ! the service did not sustain the offered rate: the lag above is mostly queueing`);
       console.log(describeLag(low));
       console.log(`  aim: p99 <= ${AIMS.lagP99Ms} ms at ${fmt(LAG_RATE)} orders/s`);
+      if (bareRun) console.log(`  lag p99 / bare-route p99: ${(lag.p99Ms / bareRun.p99Ms).toFixed(2)}`);
       Object.assign(summary, {
+        ...(bareRun ? { lagP99PerBareP99: round(lag.p99Ms / bareRun.p99Ms, 2) } : {}),
         lagP99Ms: round(lag.p99Ms, 1),
         lagP50Ms: round(lag.p50Ms, 1),
         lagAchievedOrdersPerSec: Math.round(lag.achievedRate),
@@ -708,7 +794,9 @@ async function main(): Promise<void> {
       });
     }
 
-    if (PHASES.has('memory')) {
+    if (PHASES.has('memory') && DEPLOYMENT === 'postgres') {
+      console.log('\n4. Resident memory: skipped on PostgreSQL (the read models are not in the api\'s memory there)');
+    } else if (PHASES.has('memory')) {
       console.log(`\n4. Resident memory after ${fmt(MEMORY_EVENTS)} events in the log`);
       const memory = await memoryAtEvents();
       console.log(
@@ -738,7 +826,7 @@ async function main(): Promise<void> {
       aims['rssMbAt1MEvents'] = `not judged (${num('memoryEvents')} events, not 1,000,000)`;
     }
     console.log(`\nAims: ${Object.entries(aims).map(([k, v]) => `${k} ${v}`).join(', ')}; whole run ${((performance.now() - started) / 1_000).toFixed(0)} s`);
-    console.log(JSON.stringify({ ...summary, quick: QUICK, aims }));
+    console.log(JSON.stringify({ ...summary, deployment: DEPLOYMENT, quick: QUICK, aims }));
   } finally {
     cleanup();
     process.off('SIGINT', onSignal);
@@ -750,7 +838,7 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
-    for (const child of services) {
+    for (const child of services.flatMap((s) => s.children)) {
       if (child.alive) child.process.kill('SIGKILL');
       console.error(`--- ${child.label} output (tail):\n${child.logs().slice(-4_000)}`);
     }

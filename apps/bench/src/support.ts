@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 /** The repository's dist/ folder (this file runs as dist/apps/bench/src/support.js). */
 export const DIST = join(__dirname, '../../..');
 export const API_ENTRY = join(DIST, 'apps/api/src/main.js');
+export const WORKER_ENTRY = join(DIST, 'apps/worker/src/main.js');
 export const BARE_ENTRY = join(DIST, 'apps/bench/src/bare-server.js');
 export const GENERATOR_ENTRY = join(DIST, 'apps/bench/src/generate-log.js');
 
@@ -116,6 +117,8 @@ export interface ChildOptions {
   /** Extra node flags for this child, before the entry point (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
   readonly nodeArgs?: readonly string[];
   readonly label: string;
+  /** Up once its output matches this (a process that serves no HTTP: the worker); else once /health answers. */
+  readonly ready?: RegExp;
 }
 
 /** A process under test; its output is kept for the error message if it dies. */
@@ -148,7 +151,7 @@ export class Child {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = new Child(child, port, options.label);
-    await started.waitUntilListening();
+    await started.waitUntilListening(options.ready);
     return started;
   }
 
@@ -170,10 +173,16 @@ export class Child {
   }
 
   /** Until `GET /health` answers at all (200 or 503: listening). */
-  private async waitUntilListening(timeoutMs = 120_000): Promise<void> {
+  private async waitUntilListening(ready?: RegExp, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.alive) throw new Error(`${this.label} exited at start:\n${this.output}`);
+      if (ready) {
+        if (ready.test(this.output)) return;
+        if (Date.now() > deadline) throw new Error(`${this.label} did not come up:\n${this.output}`);
+        await sleep(50);
+        continue;
+      }
       try {
         const answer = await call(this.port, 'GET', '/health', { auth: false });
         if (answer.status === 200 || answer.status === 503) return;

@@ -6,7 +6,12 @@ export * from './fault-injection';
 export * from './generational-cache';
 export * from './processors/status-board';
 export * from './processors/processor-lease';
-export * from './postgres/postgres-schema';
+export {
+  advisoryKey as postgresAdvisoryKey,
+  DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA,
+  migrate as migratePostgresSchema,
+} from './postgres/postgres-schema';
+export type { Migration as PostgresMigration } from './postgres/postgres-schema';
 export * from './postgres/postgres-event-store';
 export * from './postgres/postgres-checkpoint-store';
 export * from './postgres/postgres-lease';

@@ -7,8 +7,8 @@ import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { SAGAS } from '@app/application/application.module';
 import { DomainError } from '@app/domain/shared/decider';
-import { awaitParkedRetry, EventStore, listParked, ProcessorRunner, requestParkedRetry } from '@app/event-store';
-import { EVENT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
+import { awaitParkedRetry, EventStore, isStale, listParked, ProcessorRunner, ProcessorStatusBoard, requestParkedRetry } from '@app/event-store';
+import { EVENT_STORE, PROCESSOR_RUNNER, STATUS_BOARD } from '@app/event-store/nest/tokens';
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 import { AdminOnly } from '../http/auth';
@@ -34,6 +34,7 @@ export class AdminController {
     private readonly readModels: ReadModelsService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROCESSOR_RUNNER) private readonly runner: ProcessorRunner,
+    @Inject(STATUS_BOARD) private readonly board: ProcessorStatusBoard | undefined,
   ) {}
 
   @Post('projections/rebuild')
@@ -42,19 +43,30 @@ export class AdminController {
     return this.readModels.rebuild();
   }
 
-  /** Each processor: its state here (when this process runs it) and the events it parked. */
+  /**
+   * Each processor: its state (here, or as the instance that runs it published it on the shared
+   * status board, with every instance listed: a standby worker shows as `standby`) and the events
+   * it parked.
+   */
   @Get('processors')
   async processors() {
     const running = new Map([...this.runner.statuses(), ...(this.readModels.status() ? [this.readModels.status()!] : [])].map((s) => [s.name, s]));
+    const published = running.size === 0 && this.board ? await this.board.read() : [];
     const processors = [];
     for (const name of PROCESSOR_NAMES) {
       const status = running.get(name);
+      const instances = published
+        .filter((p) => p.name === name)
+        .sort((a, b) => b.heartbeatAt.localeCompare(a.heartbeatAt))
+        .map((p) => ({ ...p, stale: isStale(p) }));
+      const active = instances.find((p) => !p.stale && p.state !== 'standby') ?? instances.find((p) => !p.stale);
       processors.push({
         name,
-        state: status?.state ?? 'not-running-here',
-        checkpoint: status?.checkpoint === undefined ? null : status.checkpoint.toString(),
-        resubscriptions: status?.resubscriptions ?? 0,
-        ...(status?.error ? { error: status.error } : {}),
+        state: status?.state ?? active?.state ?? (instances.length > 0 ? 'stale' : 'not-running'),
+        checkpoint: status ? (status.checkpoint === undefined ? null : status.checkpoint.toString()) : (active?.checkpoint ?? null),
+        resubscriptions: status?.resubscriptions ?? active?.resubscriptions ?? 0,
+        ...((status?.error ?? active?.error) ? { error: status?.error ?? active?.error } : {}),
+        ...(status ? {} : { instances }),
         parked: await listParked(this.store, name),
       });
     }

@@ -7,7 +7,11 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@app/config';
 import { EventStore, RecordedEvent } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
+import { CommandPath } from '@app/application/command-path/command-path';
+import { FULFILMENT } from '@app/application/sagas/fulfilment.saga';
 import { checkInvariants, foldLog, Violation } from '@app/domain/invariants/invariants';
+import { CheckpointStore, ProcessorRunner, Processor } from '@app/event-store';
+import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
 import { createApiApp } from '../../src/bootstrap';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 
@@ -20,6 +24,8 @@ export interface Answer<T = any> {
 }
 
 export class ApiHarness {
+  readonly kind = 'embedded' as const;
+  private stoppedProcessManager: Processor | undefined;
   /**
    * Why this test leaves the log in a state the invariants need not hold in (a broken event on
    * purpose, processors stopped); unset, stop() settles and checks every invariant.
@@ -40,9 +46,13 @@ export class ApiHarness {
   }
 
   /** Listens on a free loopback port, for tests that drive it with real concurrent HTTP clients; answers the base URL. */
+  private listening: string | undefined;
+
   async listen(): Promise<string> {
+    if (this.listening) return this.listening;
     await this.app.listen(0, '127.0.0.1');
-    return `http://127.0.0.1:${(this.app.getHttpServer().address() as AddressInfo).port}`;
+    this.listening = `http://127.0.0.1:${(this.app.getHttpServer().address() as AddressInfo).port}`;
+    return this.listening;
   }
 
   async request<T = any>(method: string, url: string, options: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string } = {}): Promise<Answer<T>> {
@@ -117,6 +127,29 @@ export class ApiHarness {
       if (Date.now() - since >= quietMs && (head === undefined || (applied !== undefined && applied >= head))) return head;
       if (Date.now() > deadline) throw new Error(`the service did not settle (head ${head}, read models at ${applied})`);
     }
+  }
+
+  async baseUrls(): Promise<string[]> {
+    return [await this.listen()];
+  }
+
+  /** Stops the fulfilment process manager (the read models go on), and starts it again. */
+  async stopProcessors(): Promise<void> {
+    const runner = this.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
+    this.stoppedProcessManager = runner.get(FULFILMENT)?.processor ?? this.stoppedProcessManager;
+    await runner.stop(FULFILMENT);
+  }
+
+  async startProcessors(): Promise<void> {
+    if (this.stoppedProcessManager) this.app.get<ProcessorRunner>(PROCESSOR_RUNNER).start(this.stoppedProcessManager);
+  }
+
+  commandPath(): CommandPath {
+    return this.app.get(CommandPath);
+  }
+
+  async resetCheckpoint(name: string): Promise<void> {
+    await this.app.get<CheckpointStore>(CHECKPOINT_STORE).reset(name);
   }
 
   /** Every invariant the log breaks now (the same check as `npm run audit -- verify --invariants`). */

@@ -10,7 +10,9 @@
  * has ended already. PostgreSQL releases a transaction's locks only after its commit is visible to
  * new snapshots (ProcArrayEndTransaction precedes the release of locks in CommitTransaction), so a
  * snapshot that sees T2's rows also sees every lower position that will ever exist; positions drawn
- * by transactions that rolled back stay gaps for good. Every read here is one statement (one
+ * by transactions that rolled back stay gaps for good. (The function's statements run at READ
+ * COMMITTED, each with a snapshot taken after the lock, so its revision checks see every earlier
+ * append; it refuses to run at another isolation level.) Every read here is one statement (one
  * snapshot), so when a read returns position P, nothing below P can appear later: a cursor kept as
  * "the last position read" (readAll, subscriptions, checkpoints) is safe, and a subscription may
  * even move its cursor to the head it saw without an event of its filter there.
@@ -28,9 +30,13 @@
  * commit. Each append is checked on its own (expected revision; an event id seen before is a retry
  * when the whole batch sits where the writer expected it, as on SQLite, else a conflict), so one
  * that fails its check writes nothing and fails alone. A batch the server refuses as a whole (a
- * payload jsonb cannot hold, an event id twice in one append) is rolled back and each of its
- * appends is run again alone, so only the culprit fails. Nobody hears of an append before its
- * commit. The function ends with a NOTIFY, which PostgreSQL delivers at commit.
+ * stream name too long for its index, an event id twice in one append) is rolled back and each of
+ * its appends is run again alone, so only the culprit fails. Data and metadata are jsonb; a value
+ * jsonb cannot hold as it is (a NUL character, a lone surrogate) is kept as its JSON text in a
+ * jsonb string, flagged in `text_encoded`, and parsed back on reading. Nobody hears of an append before its
+ * commit. When the connection fails during a commit, its outcome is unknown: the appends are
+ * rejected, and appending the same events again answers the first result if it did commit. The
+ * function ends with a NOTIFY, which PostgreSQL delivers at commit.
  *
  * Subscriptions read in batches, then wait for a NOTIFY (one LISTEN connection per store, made by
  * the factory it is given), an append of this store, or the poll interval, whichever comes first.
@@ -100,8 +106,9 @@ interface EventRow {
   event_id: string;
   type: string;
   data: unknown;
-  metadata: Record<string, unknown>;
+  metadata: unknown;
   recorded_at: Date;
+  text_encoded: number;
 }
 
 interface OutcomeRow {
@@ -122,11 +129,13 @@ interface PendingAppend {
 }
 
 const EVENTS_COMPONENT = 'events';
+/** How many positions one subscription read looks through at most (bounds a filtered scan). */
 const SCAN_WINDOW = 100_000n;
+const MAX_POSITION = 2n ** 63n - 1n;
 
 const eventsMigrations = (schema: string): Migration[] => {
   const lockKey = advisoryKey('event-store:append', schema).toString();
-  const channel = channelOf(schema);
+  const channel = eventsChannelOf(schema);
   return [
     {
       version: 1,
@@ -141,13 +150,17 @@ const eventsMigrations = (schema: string): Migration[] => {
           metadata       jsonb       NOT NULL,
           recorded_at    timestamptz NOT NULL DEFAULT now(),
           transaction_id xid8        NOT NULL DEFAULT pg_current_xact_id(),
+          -- Bit 1: data, bit 2: metadata is held as its JSON text in a jsonb string, because jsonb
+          -- cannot hold it as it is (a NUL character, a lone surrogate); readers parse that text.
+          text_encoded   smallint    NOT NULL DEFAULT 0,
           CONSTRAINT events_stream_revision UNIQUE (stream_name, revision),
           CONSTRAINT events_event_id UNIQUE (event_id)
         );
 
         -- The only writer of the events table; see postgres-event-store.ts for why it locks.
         -- batch: [{s: stream, x: 'no_stream'|'any'|'stream_exists'|'revision', r: revision|null,
-        --          e: [{i: id, t: type, d: data, m: metadata}]}], answered one row per append, in order.
+        --          e: [{i: id, t: type, d: data, m: metadata, f: text_encoded (absent: 0)}]}],
+        -- answered one row per append, in order.
         CREATE FUNCTION ${s}.append_events(batch jsonb)
         RETURNS TABLE (ord integer, outcome text, last_revision bigint, last_position bigint, actual bigint)
         LANGUAGE plpgsql AS $append$
@@ -160,8 +173,12 @@ const eventsMigrations = (schema: string): Migration[] => {
           v_current bigint;
           v_first_stream text;
           v_first_revision bigint;
+          v_clash integer;
           v_notify bigint;
         BEGIN
+          IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'append_events runs at READ COMMITTED only, not %', current_setting('transaction_isolation');
+          END IF;
           PERFORM pg_advisory_xact_lock(${lockKey});
           ord := 0;
           FOR v_item IN SELECT value FROM jsonb_array_elements(batch) LOOP
@@ -175,9 +192,19 @@ const eventsMigrations = (schema: string): Migration[] => {
             SELECT max(e.revision) INTO v_current FROM ${s}.events e WHERE e.stream_name = v_stream;
             actual := v_current;
 
-            SELECT e.stream_name, e.revision INTO v_first_stream, v_first_revision
-              FROM ${s}.events e WHERE e.event_id = v_ids[1];
-            IF FOUND THEN
+            -- Which of the ids, if any, is in the log already (one unique-index probe per id: a
+            -- plan that holds whatever the table's statistics say).
+            v_clash := NULL;
+            FOR v_i IN 1 .. cardinality(v_ids) LOOP
+              SELECT e.stream_name, e.revision INTO v_first_stream, v_first_revision
+                FROM ${s}.events e WHERE e.event_id = v_ids[v_i];
+              IF FOUND THEN
+                v_clash := v_i;
+                EXIT;
+              END IF;
+            END LOOP;
+
+            IF v_clash = 1 THEN
               -- A retry when the whole batch sits, in order, where the writer expected to put it.
               IF v_first_stream = v_stream
                  AND coalesce(CASE v_kind
@@ -199,12 +226,13 @@ const eventsMigrations = (schema: string): Migration[] => {
               CONTINUE;
             END IF;
 
-            IF NOT coalesce(CASE v_kind
-                  WHEN 'any' THEN true
-                  WHEN 'no_stream' THEN v_current IS NULL
-                  WHEN 'stream_exists' THEN v_current IS NOT NULL
-                  ELSE v_current = v_revision END, false)
-               OR EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = ANY (v_ids))
+            -- Another id of the batch is in the log, or the stream is not where the writer expected.
+            IF v_clash IS NOT NULL
+               OR NOT coalesce(CASE v_kind
+                    WHEN 'any' THEN true
+                    WHEN 'no_stream' THEN v_current IS NULL
+                    WHEN 'stream_exists' THEN v_current IS NOT NULL
+                    ELSE v_current = v_revision END, false)
             THEN
               outcome := 'conflict';
               RETURN NEXT;
@@ -212,8 +240,9 @@ const eventsMigrations = (schema: string): Migration[] => {
             END IF;
 
             WITH inserted AS (
-              INSERT INTO ${s}.events (stream_name, revision, event_id, type, data, metadata)
-              SELECT v_stream, coalesce(v_current, -1) + ev.n, ev.value->>'i', ev.value->>'t', ev.value->'d', ev.value->'m'
+              INSERT INTO ${s}.events (stream_name, revision, event_id, type, data, metadata, text_encoded)
+              SELECT v_stream, coalesce(v_current, -1) + ev.n, ev.value->>'i', ev.value->>'t', ev.value->'d', ev.value->'m',
+                     coalesce((ev.value->>'f')::smallint, 0)
                 FROM jsonb_array_elements(v_item->'e') WITH ORDINALITY AS ev(value, n)
                ORDER BY ev.n
               RETURNING position, revision
@@ -236,9 +265,21 @@ const eventsMigrations = (schema: string): Migration[] => {
 const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** The NOTIFY channel of a schema's log (an identifier: at most 63 bytes). */
-export const channelOf = (schema: string): string => {
+export const eventsChannelOf = (schema: string): string => {
   const readable = `events_${schema}`;
   return Buffer.byteLength(readable) <= 63 ? readable : `events_${schemaTag(schema)}`;
+};
+
+const DATA_AS_TEXT = 1;
+const METADATA_AS_TEXT = 2;
+
+/** JSON text jsonb refuses: a \u0000 escape or a lone surrogate (JSON.stringify escapes exactly those). */
+const JSONB_REFUSES = /\\u(0000|d[89a-f])/i;
+
+/** A value for the batch JSON, and whether it travels (and is stored) as its JSON text. */
+const encodeJson = (value: unknown): { json: string; asText: boolean } => {
+  const json = JSON.stringify(value);
+  return JSONB_REFUSES.test(json) ? { json: JSON.stringify(json), asText: true } : { json, asText: false };
 };
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
@@ -247,15 +288,17 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   type: row.type,
   revision: BigInt(row.revision),
   position: BigInt(row.position),
-  data: row.data,
-  metadata: row.metadata,
+  data: row.text_encoded & DATA_AS_TEXT ? (JSON.parse(row.data as string) as unknown) : row.data,
+  metadata: (row.text_encoded & METADATA_AS_TEXT ? JSON.parse(row.metadata as string) : row.metadata) as Record<string, unknown>,
   recordedAt: row.recorded_at,
 });
 
 /** `prefix%` for LIKE, with LIKE's own characters escaped (backslash is the default escape). */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-const EVENT_COLUMNS = 'position::text AS position, stream_name, revision::text AS revision, event_id, type, data, metadata, recorded_at';
+/** The columns of an event as toRecorded reads them, of the table aliased `e`. */
+const EVENT_COLUMNS =
+  'e.position::text AS position, e.stream_name, e.revision::text AS revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at, e.text_encoded';
 
 export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
@@ -293,25 +336,25 @@ export class PostgresEventStore implements EventStore {
     this.sql = {
       append: `SELECT ord, outcome, last_revision::text AS last_revision, last_position::text AS last_position, actual::text AS actual
                FROM ${qualified(this.schema, 'append_events')}($1::jsonb)`,
-      readStream: `SELECT ${EVENT_COLUMNS} FROM ${events}
-                   WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY revision LIMIT $3`,
-      readAll: `SELECT ${EVENT_COLUMNS} FROM ${events} WHERE position > $1::bigint ORDER BY position LIMIT $2`,
+      // ORDER BY names the table's columns (e.position), not the text columns of the output.
+      readStream: `SELECT ${EVENT_COLUMNS} FROM ${events} AS e
+                   WHERE e.stream_name = $1 AND e.revision >= $2::bigint ORDER BY e.revision LIMIT $3`,
+      readAll: `SELECT ${EVENT_COLUMNS} FROM ${events} AS e WHERE e.position > $1::bigint ORDER BY e.position LIMIT $2`,
       head: `SELECT max(position)::text AS head FROM ${events}`,
       // One statement, one snapshot: the rows after the cursor (of the filter, within a bounded
       // window of positions) and the head as this snapshot sees it.
       scan: (filtered: boolean) => `
-        SELECT h.head::text AS head, e.position::text AS position, e.stream_name, e.revision::text AS revision,
-               e.event_id, e.type, e.data, e.metadata, e.recorded_at
+        SELECT h.head::text AS head, ${EVENT_COLUMNS}
         FROM (SELECT max(position) AS head FROM ${events}) AS h
         LEFT JOIN LATERAL (
           SELECT * FROM ${events}
-          WHERE position > $1::bigint AND position <= $1::bigint + $3::bigint
+          WHERE position > $1::bigint AND position <= $3::bigint
           ${filtered ? 'AND stream_name LIKE ANY ($4::text[])' : ''}
           ORDER BY position LIMIT $2
         ) AS e ON true
         ORDER BY e.position`,
     };
-    this.listener = new Listener(options.listenClient, channelOf(this.schema), this.wakeups, this.logger);
+    this.listener = new Listener(options.listenClient, eventsChannelOf(this.schema), this.wakeups, this.logger);
   }
 
   /**
@@ -323,6 +366,8 @@ export class PostgresEventStore implements EventStore {
     const pool = new Pool(config);
     // An idle pooled connection that dies must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // A checked-out connection that is cut emits its error on the client: listened to, not fatal.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresEventStore({
       ...options,
       pool,
@@ -353,17 +398,15 @@ export class PostgresEventStore implements EventStore {
     const expected = options.expectedRevision;
     let json: string;
     try {
-      json = JSON.stringify({
-        s: streamName,
-        x: typeof expected === 'bigint' ? 'revision' : expected,
-        r: typeof expected === 'bigint' ? expected.toString() : null,
-        e: events.map((event) => ({
-          i: event.id,
-          t: event.type,
-          d: event.data === undefined ? null : event.data,
-          m: event.metadata ?? {},
-        })),
+      const encoded = events.map((event) => {
+        const data = encodeJson(event.data === undefined ? null : event.data);
+        const metadata = encodeJson(event.metadata ?? {});
+        const flags = (data.asText ? DATA_AS_TEXT : 0) | (metadata.asText ? METADATA_AS_TEXT : 0);
+        return `{"i":${JSON.stringify(event.id)},"t":${JSON.stringify(event.type)},"d":${data.json},"m":${metadata.json}${flags ? `,"f":${flags}` : ''}}`;
       });
+      const revision = typeof expected === 'bigint' ? `"${expected.toString()}"` : 'null';
+      const kind = typeof expected === 'bigint' ? 'revision' : expected;
+      json = `{"s":${JSON.stringify(streamName)},"x":${JSON.stringify(kind)},"r":${revision},"e":[${encoded.join(',')}]}`;
     } catch (error) {
       // Not JSON (a bigint, a cycle): this append fails alone, before anything is sent.
       return Promise.reject(error);
@@ -380,7 +423,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled || this.pending.length === 0) return;
+    // Once closing, close() itself commits what is left.
+    if (this.closed || this.flushing || this.scheduled || this.pending.length === 0) return;
     this.scheduled = setImmediate(() => {
       this.scheduled = undefined;
       this.flushing = this.flush().finally(() => {
@@ -468,7 +512,8 @@ export class PostgresEventStore implements EventStore {
     maxCount: number,
   ): Promise<{ events: RecordedEvent[]; next: bigint; caughtUp: boolean }> {
     const filtered = Boolean(prefixes?.length);
-    const values: unknown[] = [after.toString(), maxCount, SCAN_WINDOW.toString()];
+    const windowEnd = after + SCAN_WINDOW < MAX_POSITION ? after + SCAN_WINDOW : MAX_POSITION;
+    const values: unknown[] = [after.toString(), maxCount, windowEnd.toString()];
     if (filtered) values.push(prefixes!.map(likePrefix));
     const { rows } = await this.pool.query<EventRow & { head: string | null }>({
       name: `es-scan-${filtered ? 'f' : 'a'}-${this.tag}`,
@@ -480,7 +525,6 @@ export class PostgresEventStore implements EventStore {
     if (events.length >= maxCount) return { events, next: events[events.length - 1]!.position, caughtUp: false };
     // Everything up to the end of the window (or the head, if nearer) was read: nothing lower can come later.
     if (head === undefined || head <= after) return { events, next: after, caughtUp: true };
-    const windowEnd = after + SCAN_WINDOW;
     return head <= windowEnd ? { events, next: head, caughtUp: true } : { events, next: windowEnd, caughtUp: false };
   }
 
@@ -528,11 +572,11 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = undefined;
-    }
     while (this.flushing || this.pending.length > 0) {
+      if (this.scheduled) {
+        clearImmediate(this.scheduled);
+        this.scheduled = undefined;
+      }
       if (this.flushing) await this.flushing;
       else await this.flush();
     }
@@ -622,7 +666,14 @@ class Listener {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = this.makeClient();
+    let client: Client;
+    try {
+      client = this.makeClient();
+    } catch (error) {
+      this.logger.warn(`Event store LISTEN connection cannot be made: ${(error as Error)?.message ?? String(error)}`);
+      this.reconnectLater();
+      return;
+    }
     this.client = client;
     let gone = false;
     const lost = (error?: Error) => {

@@ -6,9 +6,15 @@ import { Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicati
 import { Logger } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
 import { AppConfig } from '@app/config';
-import { CheckpointStore, EventStore, ProcessorRunner } from '@app/event-store';
+import { Pool } from 'pg';
+import { CheckpointStore, EventStore, ProcessorRunner, ProcessorStatusBoard } from '@app/event-store';
 import { MongoCheckpointStore } from '@app/event-store/checkpoints/mongodb-checkpoint-store';
-import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT } from '@app/event-store/nest/tokens';
+import { processInstance } from '@app/event-store/nest/event-store.module';
+import { ProcessorLease } from '@app/event-store/processors/processor-lease';
+import { PostgresCheckpointStore } from '@app/event-store/postgres/postgres-checkpoint-store';
+import { APP_CONFIG, EVENT_STORE, MONGO_CLIENT, POSTGRES_POOL, PROCESSOR_LEASE, STATUS_BOARD } from '@app/event-store/nest/tokens';
+import { READ_MODEL_INDEXES } from '../queries';
+import { PostgresReadStore } from '../store/postgres-read-store';
 import { MemoryCheckpointStore } from '../memory-checkpoint-store';
 import { ReadModelQueries } from '../queries';
 import { ReadModelsService } from '../read-models.service';
@@ -39,20 +45,38 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   providers: [
     {
       provide: ReadModelsService,
-      inject: [APP_CONFIG, EVENT_STORE, MONGO_CLIENT],
-      useFactory: (config: AppConfig, events: EventStore, mongo: MongoClient | undefined) => {
+      inject: [APP_CONFIG, EVENT_STORE, MONGO_CLIENT, POSTGRES_POOL, PROCESSOR_LEASE, STATUS_BOARD],
+      useFactory: async (
+        config: AppConfig,
+        events: EventStore,
+        mongo: MongoClient | undefined,
+        pool: Pool | undefined,
+        lease: ProcessorLease,
+        board: ProcessorStatusBoard | undefined,
+      ) => {
         const logger = new Logger('ReadModels');
         const processorLogger = { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) };
-        let checkpoints: CheckpointStore;
+        const runnerFor = (checkpoints: CheckpointStore) =>
+          new ProcessorRunner(events, checkpoints, {
+            logger: processorLogger,
+            lease,
+            ...(board ? { statusBoard: { board, instance: processInstance() } } : {}),
+          });
+        if (config.READ_STORE === 'postgres') {
+          // Beside the read models, in the same database: the api reads the projection's position here.
+          const checkpoints = await PostgresCheckpointStore.open({ pool: pool!, schema: config.POSTGRES_SCHEMA });
+          const store = await PostgresReadStore.open(pool!, { schema: config.POSTGRES_SCHEMA, tablePrefix: 'rm_' });
+          return new ReadModelsService(events, store, checkpoints, runnerFor(checkpoints), undefined);
+        }
         if (config.READ_STORE === 'mongodb') {
           const db = mongo!.db(config.MONGODB_DATABASE);
-          checkpoints = new MongoCheckpointStore(db, { collectionName: 'read_model_checkpoints' });
-          const runner = new ProcessorRunner(events, checkpoints, { logger: processorLogger });
-          return new ReadModelsService(events, new MongoReadStore(db, { collectionPrefix: 'rm_' }), checkpoints, runner, undefined);
+          const checkpoints = new MongoCheckpointStore(db, { collectionName: 'read_model_checkpoints' });
+          const store = new MongoReadStore(db, { collectionPrefix: 'rm_' });
+          await store.ensureIndexes(READ_MODEL_INDEXES);
+          return new ReadModelsService(events, store, checkpoints, runnerFor(checkpoints), undefined);
         }
-        checkpoints = new MemoryCheckpointStore();
-        const runner = new ProcessorRunner(events, checkpoints, { logger: processorLogger });
-        return new ReadModelsService(events, new MemoryReadStore(), checkpoints, runner, () => new MemoryReadStore());
+        const checkpoints = new MemoryCheckpointStore();
+        return new ReadModelsService(events, new MemoryReadStore(), checkpoints, runnerFor(checkpoints), () => new MemoryReadStore());
       },
     },
     {
