@@ -152,4 +152,25 @@ describeWithPostgres('the deployment on PostgreSQL under faults (two api process
       ['fulfilment', 'running'],
     ]);
   }, 300_000);
+
+  it('rebuilds the read models when an api process asks: the worker rebuilds them, answers, and goes on projecting', async () => {
+    d = await PostgresDeployment.start();
+    await setUp(d);
+    await placeOrders(d, 3);
+    await d.settle(500, 60_000);
+    const before = (await d.request('GET', '/accounts/S/orders/f1')).body;
+    const rebuilt = await d.post('/admin/projections/rebuild');
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.body).toEqual({ events: expect.any(Number), durationMs: expect.any(Number) });
+    expect(rebuilt.body.events).toBeGreaterThan(20);
+    const log = await d.allEvents();
+    expect(log.filter((e) => e.streamName === 'control-read-models').map((e) => e.type)).toEqual(['ProjectionRebuildRequested', 'ProjectionRebuilt']);
+    expect((await d.request('GET', '/accounts/S/orders/f1')).body).toEqual(before);
+    // The live projection goes on after it.
+    await placeOrders(d, 1, 4);
+    await d.settle(500, 60_000);
+    expect((await d.request('GET', '/accounts/S/orders/f4')).status).toBe(200);
+    expect((await d.request('GET', '/health', { token: null })).status).toBe(200);
+  }, 180_000);
 });
+

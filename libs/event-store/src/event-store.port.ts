@@ -110,6 +110,12 @@ export interface EventStore {
    * Absent: every read must go to the log.
    */
   outsideWriteMark?(): unknown;
+  /**
+   * Optional: resolves at the next append this store learns of (its own, and, where the store is
+   * told, those of other processes: PostgreSQL's NOTIFY). A waiter then looks again instead of
+   * polling; it may resolve for an append that is not the one waited for.
+   */
+  nextAppend?(): Promise<void>;
 }
 
 /** The stream was not in the state the writer expected. */

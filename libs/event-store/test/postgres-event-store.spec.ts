@@ -281,6 +281,22 @@ describeWithPostgres('PostgreSQL event store', () => {
       await subscription.close();
     });
 
+    it('tells a waiter of another process\'s append (nextAppend), not only of its own', async () => {
+      const schema = `next_${randomUUID().slice(0, 8)}`;
+      const { store } = await openStore(schema, { pollIntervalMs: 10_000 });
+      const { store: writer } = await openStore(schema, { pollIntervalMs: 10_000 });
+      opened.push(store, writer);
+      void store.nextAppend();
+      await until(() => store.isListening());
+      let woken = false;
+      const next = store.nextAppend().then(() => (woken = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(woken).toBe(false);
+      await writer.append('n-next', [event('Notified')], { expectedRevision: NO_STREAM });
+      await Promise.race([next, new Promise((_, reject) => setTimeout(() => reject(new Error('not woken')), 3000))]);
+      expect(woken).toBe(true);
+    });
+
     it('goes on after its LISTEN connection is killed: it reconnects and is woken again', async () => {
       const schema = `relisten_${randomUUID().slice(0, 8)}`;
       const { store, listenName } = await openStore(schema, { pollIntervalMs: 10_000 });

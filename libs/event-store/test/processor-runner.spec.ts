@@ -13,6 +13,7 @@ import {
 } from '../src/processors/parked-events';
 import {
   CONCURRENT_CHECKPOINT_INTERVAL_MS,
+  MAX_BATCH,
   ProcessorFailedError,
   ProcessorRunner,
   ProcessorState,
@@ -553,6 +554,60 @@ describe('ProcessorRunner', () => {
       expect(performance.now() - started).toBeLessThan(500);
       expect(running.status().state).toBe('stopped');
       expect(await checkpoints.load('waiting')).toBeUndefined();
+    });
+  });
+
+  describe('in batches (handleBatch)', () => {
+    it('hands a backlog over in log order, in batches of at most MAX_BATCH, and stores the checkpoint after each batch', async () => {
+      const total = MAX_BATCH + 20;
+      await store.append(
+        'order-a.1',
+        Array.from({ length: total }, (_, i) => ({ id: randomUUID(), type: `E${i}`, data: {} })),
+        { expectedRevision: ANY },
+      );
+      const batches: string[][] = [];
+      const single: string[] = [];
+      const running = runner.start({
+        name: 'p',
+        handle: async (event) => void single.push(event.type),
+        handleBatch: async (events) => void batches.push(events.map((e) => e.type)),
+      });
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+      expect(single).toEqual([]);
+      expect(batches.length).toBeGreaterThan(1);
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(MAX_BATCH);
+      expect(batches.flat()).toEqual(Array.from({ length: total }, (_, i) => `E${i}`));
+      // Live events after the backlog come through the same path.
+      const live = await append('order-a.1', 'Live');
+      await until(() => running.status().checkpoint === live);
+      expect(batches.flat().at(-1)).toBe('Live');
+    });
+
+    it('handles a failed batch again one event at a time, so the refused event alone is parked and the rest handled', async () => {
+      await append('order-a.1', 'A', 'Refused', 'B');
+      const singles: string[] = [];
+      let batchCalls = 0;
+      const running = runner.start({
+        name: 'p',
+        classify,
+        handleBatch: async (events) => {
+          batchCalls++;
+          if (events.some((e) => e.type === 'Refused')) throw new RefusedError('refused in batch');
+        },
+        handle: async (event) => {
+          if (event.type === 'Refused') throw new RefusedError('refused alone');
+          singles.push(event.type);
+        },
+      });
+      await eventually(async () => (await store.readStream(parkedStreamOf('p'))).length === 1);
+      const head = (await store.headPosition())!;
+      await until(() => running.status().checkpoint === head);
+      expect(batchCalls).toBeGreaterThanOrEqual(1);
+      expect(singles).toEqual(['A', 'B']);
+      const [record] = await store.readStream(parkedStreamOf('p'));
+      expect(record!.data).toMatchObject({ type: 'Refused', error: { message: 'refused alone' } });
+      expect(running.status()).toMatchObject({ state: 'running' });
     });
   });
 

@@ -85,6 +85,7 @@ export class ReadModelsService {
     this.running = this.runner.start({
       name: READ_MODELS_PROCESSOR,
       handle: (event) => this.handle(event),
+      handleBatch: (events) => this.handleBatch(events),
       // An event that does not match its schema stops the read side loudly; anything else (the
       // read store unreachable) is retried, then resubscribed from the checkpoint.
       classify: (error) => (error instanceof InvalidStoredEventError ? 'fatal' : 'retry'),
@@ -98,6 +99,21 @@ export class ReadModelsService {
     if (!request.success || (await this.answerOf(request.data.requestId)) !== undefined) return;
     // Not awaited: a rebuild stops this very processor, which waits for its handler to return.
     setImmediate(() => void this.rebuildAndAnswer(request.data.requestId));
+  }
+
+  /** Events ready together: the read models' documents written once each; control events in their turn. */
+  private async handleBatch(events: readonly RecordedEvent[]): Promise<void> {
+    let run: RecordedEvent[] = [];
+    for (const event of events) {
+      if (event.streamName !== REBUILD_CONTROL_STREAM) {
+        run.push(event);
+        continue;
+      }
+      if (run.length > 0) await this.projection.applyBatch(run);
+      run = [];
+      await this.handle(event);
+    }
+    if (run.length > 0) await this.projection.applyBatch(run);
   }
 
   private async rebuildAndAnswer(requestId: string): Promise<void> {

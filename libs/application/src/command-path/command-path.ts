@@ -163,7 +163,12 @@ export class CommandPath {
         throw new StepNotFinishedError(streamName, timeoutMs, options.what);
       }
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([woken.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(pollMs, left))))]);
+      await Promise.race([
+        woken.promise,
+        // Another process's append (a worker's step), where the store is told of it.
+        ...(this.store.nextAppend ? [this.store.nextAppend()] : []),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(pollMs, left)))),
+      ]);
       clearTimeout(timer);
       woken.cancel();
       pollMs = Math.min(pollMs * 2, 100);

@@ -34,7 +34,10 @@ export class FulfilmentProgress {
       const checkpoint = await this.checkpoints.load(FULFILMENT);
       if (checkpoint !== undefined && checkpoint >= position) return true;
       if (performance.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      // The process manager's steps append: look again at its next append, or after a while.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([...(this.store.nextAppend ? [this.store.nextAppend()] : []), new Promise((resolve) => (timer = setTimeout(resolve, pollMs)))]);
+      clearTimeout(timer);
     }
   }
 }

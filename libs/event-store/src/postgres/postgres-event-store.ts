@@ -528,6 +528,12 @@ export class PostgresEventStore implements EventStore {
     return head <= windowEnd ? { events, next: head, caughtUp: true } : { events, next: windowEnd, caughtUp: false };
   }
 
+  /** Resolves at the next commit of any process on this log (its NOTIFY), or of this store. */
+  nextAppend(): Promise<void> {
+    this.listener.start();
+    return this.wakeups.next();
+  }
+
   subscribe(options: SubscribeOptions = {}): EventSubscription {
     if (this.closed) throw new Error('The event store is closed');
     this.listener.start();

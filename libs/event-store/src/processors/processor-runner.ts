@@ -56,7 +56,15 @@ export interface Processor {
   keyOf?(event: RecordedEvent): string;
   /** What a failure of `handle` means (default 'retry'). */
   classify?(error: unknown): FailureClass;
+  /**
+   * Optional, for a processor of concurrency 1: handles events that are ready together, in log
+   * order, as `handle` would one by one (a projection writes each document once per batch).
+   */
+  handleBatch?(events: readonly RecordedEvent[]): Promise<void>;
 }
+
+/** At most this many events go to one handleBatch. */
+export const MAX_BATCH = 500;
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -411,6 +419,7 @@ export class RunningProcessor {
   }
 
   private async runSequentially(subscription: EventSubscription): Promise<void> {
+    if (this.processor.handleBatch) return this.runInBatches(subscription);
     const signal = this.stopSignal.signal;
     for await (const event of subscription) {
       if (!event.streamName.startsWith(PARKED_STREAM_PREFIX)) {
@@ -423,6 +432,72 @@ export class RunningProcessor {
       this.progressed();
       if (this.stopping) break;
     }
+  }
+
+  /**
+   * One event at a time in log order, as runSequentially, but the events that are ready at once
+   * (a backlog, a busy log) go to `handleBatch` together, up to MAX_BATCH: a projection writes each
+   * document it touches once per batch. A batch that fails is handled again one event at a time,
+   * so a park or a fatal failure is attributed to its own event. Parked-stream records (retry
+   * requests) split batches, so everything stays in log order.
+   */
+  private async runInBatches(subscription: EventSubscription): Promise<void> {
+    const signal = this.stopSignal.signal;
+    const iterator = subscription[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    let ended = false;
+    while (!ended && !this.stopping) {
+      const first = await (pending ?? iterator.next());
+      pending = undefined;
+      if (first.done) return;
+      const batch = [first.value];
+      while (batch.length < MAX_BATCH && !batch[batch.length - 1]!.streamName.startsWith(PARKED_STREAM_PREFIX)) {
+        const next = iterator.next();
+        const ready = await Promise.race([next, new Promise<'later'>((resolve) => setImmediate(() => resolve('later')))]);
+        if (ready === 'later') {
+          pending = next;
+          break;
+        }
+        if (ready.done) {
+          ended = true;
+          break;
+        }
+        if (ready.value.streamName.startsWith(PARKED_STREAM_PREFIX)) {
+          pending = Promise.resolve(ready);
+          break;
+        }
+        batch.push(ready.value);
+      }
+      const head = batch[0]!;
+      if (head.streamName.startsWith(PARKED_STREAM_PREFIX)) {
+        if (this.isRetryRequest(head)) {
+          const retry = await this.planParkedRetry(head);
+          if (retry) await this.retryParked(retry, signal);
+        }
+      } else {
+        await this.handleBatchOf(batch, signal);
+      }
+      await this.moveCheckpoint(batch[batch.length - 1]!.position);
+      this.progressed();
+    }
+  }
+
+  private async handleBatchOf(batch: readonly RecordedEvent[], signal: AbortSignal): Promise<void> {
+    let failed: unknown;
+    try {
+      await this.processor.handleBatch!(batch);
+    } catch (error) {
+      failed = error;
+    }
+    if (failed === undefined) {
+      for (const event of batch) {
+        crashPoint(`processor:${this.processor.name}:handled`);
+        this.markHandled(event.position);
+      }
+      return;
+    }
+    // Which event it was, and what it means: one at a time (handling again changes nothing done).
+    for (const event of batch) await this.handleEvent(event, signal);
   }
 
   private async moveCheckpoint(position: bigint): Promise<void> {

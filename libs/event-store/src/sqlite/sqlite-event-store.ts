@@ -211,6 +211,11 @@ export class SqliteEventStore implements EventStore {
     return this.allRead.all(after ?? -1n, maxCount).map(toRecorded);
   }
 
+  /** Resolves at this process's next commit (other processes' are seen by polling). */
+  nextAppend(): Promise<void> {
+    return this.appended.next();
+  }
+
   subscribe(options: SubscribeOptions = {}): EventSubscription {
     if (this.closed) throw new Error('The event store is closed');
     const subscription = new SqliteSubscription(this, this.appended, options, this.pollIntervalMs, this.batchSize, () =>
