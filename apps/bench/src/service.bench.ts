@@ -187,6 +187,15 @@ const health = async (port: number): Promise<{ lag: bigint; head: string; body: 
   return { lag: BigInt(answer.body?.projectionLag?.max ?? '-1'), head: answer.body?.eventStore?.headPosition ?? '0', body: answer.body };
 };
 
+/** How many events the read models run behind the head, from /health (its checkpoint against the head); undefined when unknown. */
+const readModelsLag = (body: any): bigint | undefined => {
+  const readModels = (body?.projectionLag?.processors ?? []).find((p: { name: string }) => p.name === 'read-models');
+  const head = body?.eventStore?.headPosition;
+  if (!readModels || head === undefined) return undefined;
+  if (typeof readModels.lag === 'string') return BigInt(readModels.lag);
+  return readModels.checkpoint === null ? BigInt(head) + 1n : BigInt(head) - BigInt(readModels.checkpoint);
+};
+
 /**
  * Until the work of the last load is done: the read models at the head and the head still for
  * 300 ms (the sagas append while they work). Not /health's projectionLag.max: a saga's checkpoint
@@ -199,9 +208,9 @@ const settle = async (port: number, timeoutMs = 600_000): Promise<void> => {
   for (;;) {
     const { head, body } = await health(port);
     if (body?.status !== 'ok') throw new Error(`the service is not healthy: ${JSON.stringify(body)}`);
-    const readModels = (body.projectionLag.processors as { name: string; lag: string }[]).find((p) => p.name === 'read-models');
-    if (readModels?.lag === '0' && head === lastHead) return;
-    lastHead = readModels?.lag === '0' ? head : '';
+    const atHead = readModelsLag(body) === 0n;
+    if (atHead && head === lastHead) return;
+    lastHead = atHead ? head : '';
     if (Date.now() > deadline) throw new Error(`the processors did not catch up: ${JSON.stringify(body)}`);
     await sleep(300);
   }
@@ -530,8 +539,7 @@ const measureLag = async (port: number, rate: number, prefix: string): Promise<L
       const askedAt = performance.now();
       const { body } = await call(port, 'GET', '/health', { auth: false, agent: readAgent });
       healthMs.push(performance.now() - askedAt);
-      const readModels = (body?.projectionLag?.processors ?? []).find((p: { name: string }) => p.name === 'read-models');
-      maxHealthLag = Math.max(maxHealthLag, Number(readModels?.lag ?? 0));
+      maxHealthLag = Math.max(maxHealthLag, Number(readModelsLag(body) ?? 0n));
       await sleep(100);
     }
   })();
