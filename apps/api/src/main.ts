@@ -9,15 +9,26 @@ const main = async (): Promise<void> => {
   const app = await createApiApp(config);
   await app.listen(config.PORT, config.HOST);
   const logger = new Logger('Api');
-  logger.log(
-    `Listening on http://${config.HOST}:${config.PORT} (events: ${config.EVENT_STORE}` +
-      `${config.EVENT_STORE === 'sqlite' ? ` at ${config.SQLITE_PATH}` : ''}, read models: ${config.READ_STORE}, ` +
-      `processors: ${config.RUN_PROCESSORS ? 'in this process' : 'in the worker'})`,
-  );
-  stopOnSignals(() => app.close(), logger);
+  const url = `http://${config.HOST}:${config.PORT}`;
+  // One line says where it listens, on what, and (only when it was generated) the admin token.
+  const start = {
+    url,
+    eventStore: config.EVENT_STORE,
+    ...(config.EVENT_STORE === 'sqlite' ? { sqlitePath: config.SQLITE_PATH } : {}),
+    ...(config.EVENT_STORE === 'postgres' || config.READ_STORE === 'postgres' ? { postgresSchema: config.POSTGRES_SCHEMA } : {}),
+    readStore: config.READ_STORE,
+    processors: config.RUN_PROCESSORS ? 'in this process' : 'in the worker',
+  };
   if (config.adminTokenGenerated) {
-    logger.warn(`ADMIN_TOKEN is not set; this run's admin token is: ${config.ADMIN_TOKEN}`);
+    logger.warn({
+      msg: `Listening on ${url}; ADMIN_TOKEN is not set, this run's admin token is: ${config.ADMIN_TOKEN}`,
+      ...start,
+      adminToken: config.ADMIN_TOKEN,
+    });
+  } else {
+    logger.log({ msg: `Listening on ${url}`, ...start });
   }
+  stopOnSignals(() => app.close(), logger);
 };
 
 main().catch((error: unknown) => {

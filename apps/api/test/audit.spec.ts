@@ -2,15 +2,27 @@
  * Audit: stream replay, the trail of a backorder across accounts, event versioning, and what
  * happens to an event that no longer parses.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import * as registry from '@app/domain/aggregates';
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
+import { parseStreamName } from '@app/domain/shared/streams';
+import { PostgresEventStore } from '@app/event-store/postgres/postgres-event-store';
+import { createTestDatabase, describeWithPostgres, TestDatabase } from '@app/event-store/testing/postgres';
 import { ADMIN_TOKEN, ApiHarness } from './support/api-harness';
 
 const AUDIT = join(__dirname, '../../../dist/apps/worker/src/audit.js');
+const GENERATE_LOG = join(__dirname, '../../../dist/apps/bench/src/generate-log.js');
+
+/** The audit CLI in a child process: its exit code and both outputs. */
+const audit = (args: string[], env: Record<string, string>, cwd?: string) => {
+  const result = spawnSync(process.execPath, [AUDIT, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8', ...(cwd ? { cwd } : {}) });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+};
 
 const seller = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
 const vendor = { isB2bNew: true, vendorPanelType: 2 };
@@ -251,4 +263,120 @@ describe('audit', () => {
       expect(verify[0]).toEqual({ streamName: 'order-S.o1', events: stream.length, ok: true, problems: [] });
     });
   });
+});
+
+describe('the audit CLI', () => {
+  let dir: string;
+  let log: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
+    log = join(dir, 'events.sqlite');
+    // A realistic log of some thousands of streams, written through the real write side.
+    execFileSync(process.execPath, [GENERATE_LOG, log, '20000'], { encoding: 'utf8' });
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a SQLite path that does not exist, exit 2 with one line naming it, and creates nothing', () => {
+    const missing = join(dir, 'no-such-dir', 'events.sqlite');
+    const answer = audit(['verify', '--all'], { SQLITE_PATH: missing });
+    expect(answer.status).toBe(2);
+    expect(answer.stderr.trim().split('\n')).toEqual([expect.stringContaining(`no event log at ${missing}`)]);
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+
+    // Without SQLITE_PATH: the default ./data/events.sqlite, which is not there either.
+    const cwd = mkdtempSync(join(tmpdir(), 'audit-cwd-'));
+    try {
+      const byDefault = audit(['stream', 'order-S.o1'], {}, cwd);
+      expect(byDefault.status).toBe(2);
+      expect(byDefault.stderr).toContain('no event log at ./data/events.sqlite (SQLITE_PATH)');
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('answers exit 1 with "no stream named X" for a stream or flow the log does not have', () => {
+    const env = { SQLITE_PATH: log };
+    for (const args of [['stream', 'order-S.nope'], ['stream', 'nope', '--raw'], ['verify', 'order-S.nope']]) {
+      const answer = audit(args, env);
+      expect([args, answer.status, answer.stdout, answer.stderr]).toEqual([args, 1, '', `no stream named ${args[1]}\n`]);
+    }
+    const trail = audit(['trail', 'order-S.nope'], env);
+    expect([trail.status, trail.stdout, trail.stderr]).toEqual([1, '', expect.stringMatching(/^no flow named order-S\.nope/)]);
+    // And a usage it cannot read is exit 2.
+    expect(audit(['stream'], env).status).toBe(2);
+    expect(audit(['verify', 'order-S.o1', 'extra'], env).status).toBe(2);
+  });
+
+  it('ends quietly with exit 0 when the reader of its output goes away (| head -1)', async () => {
+    const child = spawn(process.execPath, [AUDIT, 'verify', '--all'], { env: { PATH: process.env['PATH'] ?? '', SQLITE_PATH: log }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const firstLine = await new Promise<string>((resolve) => {
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+        if (!text.includes('\n')) return;
+        // The reader closes early, as `head -1` does, while the audit has thousands of lines to go.
+        child.stdout.destroy();
+        resolve(text.slice(0, text.indexOf('\n')));
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    expect(JSON.parse(firstLine)).toMatchObject({ ok: true });
+    expect([code, stderr]).toEqual([0, '']);
+  }, 30_000);
+
+  it('documents its commands, exit codes and every stream name of the registry, with an example, in --help', () => {
+    const answer = audit(['--help'], {});
+    expect(answer.status).toBe(0);
+    for (const section of ['Commands:', 'Exit codes:', 'Stream names']) expect(answer.stdout).toContain(section);
+    for (const command of ['stream <stream> [--raw]', 'trail <correlationId>', 'verify --all', 'verify --invariants']) expect(answer.stdout).toContain(command);
+    const categories = (Object.values(registry) as unknown[])
+      .filter((value): value is { category: string } => typeof value === 'object' && value !== null && typeof (value as { category?: unknown }).category === 'string' && 'eventSchema' in value)
+      .map((aggregate) => aggregate.category);
+    expect(categories).toEqual(expect.arrayContaining(['account', 'order', 'po', 'bin']));
+    for (const category of categories) {
+      const row = answer.stdout.split('\n').find((line) => line.trim().startsWith(`${category}-<`));
+      expect([category, row]).toEqual([category, expect.stringMatching(/ e\.g\. \S+/)]);
+      const example = / e\.g\. (\S+)/.exec(row!)![1]!;
+      expect(example.startsWith(`${category}-`)).toBe(true);
+      // A product stream's example is a name the log would hold (idempotency streams are named by a hash).
+      if (['account', 'order', 'po', 'bin'].includes(category)) expect(parseStreamName(example)?.category).toBe(category);
+    }
+    expect(answer.stdout).toMatch(/parked-<processor> +e\.g\. parked-fulfilment/);
+  });
+});
+
+describeWithPostgres('the audit CLI on PostgreSQL', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const store = await PostgresEventStore.open({ connectionString: database.url, schema: 'audited' });
+    await store.append('order-S.o1', [{ id: randomUUID(), type: 'OrderCancelled', data: { reason: 'x' }, metadata: { correlationId: 'order-S.o1' } }], {
+      expectedRevision: 'no_stream',
+    });
+    await store.close();
+  });
+  afterAll(() => database.drop());
+
+  it('reads a schema that holds the log, and refuses one that does not, creating nothing', async () => {
+    const env = { EVENT_STORE: 'postgres', POSTGRES_URL: database.url };
+    const raw = audit(['stream', 'order-S.o1', '--raw'], { ...env, POSTGRES_SCHEMA: 'audited' });
+    expect([raw.status, raw.stderr]).toEqual([0, '']);
+    expect(JSON.parse(raw.stdout)).toMatchObject({ streamName: 'order-S.o1', revision: 0, type: 'OrderCancelled' });
+    expect(audit(['stream', 'order-S.nope'], { ...env, POSTGRES_SCHEMA: 'audited' })).toMatchObject({ status: 1, stderr: 'no stream named order-S.nope\n' });
+
+    const missing = audit(['verify', '--all'], { ...env, POSTGRES_SCHEMA: 'not_there' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^no event log in PostgreSQL schema "not_there"/);
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'not_there'`);
+      expect(rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  }, 30_000);
 });

@@ -36,6 +36,8 @@ describe.each([
       else expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
     }
     for (const name of [...stores, 'api']) expect({ name, healthcheck: services[name]!.healthcheck?.test.length ?? 0 }).not.toEqual({ name, healthcheck: 0 });
+    // An api copy takes traffic once it is ready (stores reachable, the worker's processors fresh).
+    expect(services['api']!.healthcheck!.test.join(' ')).toContain('/health/ready');
   });
 
   it('starts the api and the worker once the stores take writes, and the balancer once an api is healthy', () => {

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig, logLevels, stopOnSignals } from '@app/config';
+import { ConfigError, JsonLogger, loadConfig, stopOnSignals } from '@app/config';
 import { ProcessorHost } from '@app/event-store/nest/processor-host';
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
 import { WorkerModule } from './worker.module';
@@ -13,12 +13,19 @@ const main = async (): Promise<void> => {
     throw new ConfigError([{ variable: 'READ_STORE', message: 'the worker feeds shared read models: set READ_STORE=postgres or mongodb' }]);
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
-    logger: logLevels(config.LOG_LEVEL),
+    logger: new JsonLogger({ name: 'worker', level: config.LOG_LEVEL }),
   });
   await app.init();
-  stopOnSignals(() => app.close(), new Logger('Worker'));
+  const logger = new Logger('Worker');
+  stopOnSignals(() => app.close(), logger);
   const names = [...app.get(ProcessorHost).processors().map((p) => p.name), READ_MODELS_PROCESSOR];
-  new Logger('Worker').log(`Running ${names.length} processors: ${names.join(', ')}`);
+  logger.log({
+    msg: `Running ${names.length} processors: ${names.join(', ')}`,
+    eventStore: config.EVENT_STORE,
+    readStore: config.READ_STORE,
+    ...(config.EVENT_STORE === 'postgres' || config.READ_STORE === 'postgres' ? { postgresSchema: config.POSTGRES_SCHEMA } : {}),
+    processors: names,
+  });
 };
 
 main().catch((error: unknown) => {

@@ -12,6 +12,7 @@ import { FulfilmentProgress } from './services/fulfilment-progress';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
 import { AuditService } from './services/audit.service';
+import { IdempotencyClock, IdempotencyService } from './services/idempotency.service';
 import { InventoryService } from './services/inventory.service';
 import { OrdersService } from './services/orders.service';
 import { PurchaseOrdersService } from './services/purchase-orders.service';
@@ -57,8 +58,14 @@ export const SAGAS = [fulfilmentSaga];
       inject: [PROCESSOR_RUNNER, CHECKPOINT_STORE, EVENT_STORE],
       useFactory: (r: ProcessorRunner, c: CheckpointStore, s: EventStore) => new FulfilmentProgress(r, c, s),
     },
+    { provide: IdempotencyClock, useValue: new IdempotencyClock() },
+    {
+      provide: IdempotencyService,
+      inject: [CommandPath, IdempotencyClock],
+      useFactory: (c: CommandPath, clock: IdempotencyClock) => new IdempotencyService(c, clock),
+    },
     ...COMMAND_HANDLERS,
   ],
-  exports: [CommandPath, Flows, AuditService, FulfilmentService, FulfilmentProgress, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
+  exports: [IdempotencyService, IdempotencyClock, CommandPath, Flows, AuditService, FulfilmentService, FulfilmentProgress, AccountsService, InventoryService, OrdersService, PurchaseOrdersService],
 })
 export class ApplicationModule {}

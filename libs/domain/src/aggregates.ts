@@ -8,6 +8,8 @@ import { ZodType } from 'zod';
 import { accountDecider, AccountState } from './account/account.decider';
 import { AccountCommand, AccountEvent } from './account/account.events';
 import { binDecider, BinState } from './bin/bin.decider';
+import { idempotencyDecider, IdempotencyState } from './idempotency/idempotency.decider';
+import { IdempotencyCommand, IdempotencyEvent } from './idempotency/idempotency.events';
 import { BinCommand, BinEvent } from './bin/bin.events';
 import { orderDecider, OrderState } from './order/order.decider';
 import { OrderCommand, OrderEvent } from './order/order.events';
@@ -56,6 +58,16 @@ export const PurchaseOrderAggregate: Aggregate<PurchaseOrderState, PurchaseOrder
   category: 'po',
   decider: purchaseOrderDecider,
   eventSchema: PurchaseOrderEvent,
+};
+
+/**
+ * The first answers to clients' `Idempotency-Key`s (`idempotency-<hash>`): not a business stream, so
+ * stream-name parsing (and with it the projections and the invariants) passes it by.
+ */
+export const IdempotencyAggregate: Aggregate<IdempotencyState, IdempotencyCommand, IdempotencyEvent> = {
+  category: 'idempotency',
+  decider: idempotencyDecider,
+  eventSchema: IdempotencyEvent,
 };
 
 /** A stored event that does not parse as its aggregate's event. Never skipped. */

@@ -500,7 +500,7 @@ describe('bin decider', () => {
 
     const SKUS = ['sku-a', 'sku-b', 'sku-c'];
     const ORDERS = ['o1', 'o2', 'o3', 'o4', 'o5'];
-    const EXPECTED_REFUSALS = new Set(['STOCK_BELOW_COMMITTED', 'HANDOVER_EXCEEDS_ASSIGNED']);
+    const EXPECTED_REFUSALS = new Set(['STOCK_BELOW_COMMITTED', 'HANDOVER_EXCEEDS_ASSIGNED', 'ADJUSTMENT_EXISTS']);
 
     const checkInvariant = (state: BinState, step: number, command: BinCommand): void => {
       for (const sku of SKUS) {

@@ -94,30 +94,100 @@ export class ReadModelQueries {
   }
 
   /**
+   * Every account, by id (plain string order, which every store sorts alike for ids), a page at a
+   * time; `after` is the `next` of the page before: the last account id it answered.
+   */
+  async accounts(query: { limit: number; after?: string }): Promise<Page<{ accountId: string; name: string; type: string; openedAt: string }>> {
+    const found = await this.store()
+      .collection<AccountDocument>(COLLECTIONS.accounts)
+      .find(query.after === undefined ? {} : { _id: { $gt: query.after } }, { sort: { _id: 1 }, limit: query.limit + 1 });
+    const items = found.slice(0, query.limit).map((account) => ({
+      accountId: account.accountId,
+      name: account.name,
+      type: account.type,
+      openedAt: account._openedAt,
+    }));
+    return { items, next: found.length > query.limit ? items[items.length - 1]!.accountId : null };
+  }
+
+  /**
    * Pending quantity per order line, with why it is pending (the reason the purchasing saga
    * recorded; null until it has run). Orders waiting for approval or cancelled are not backorders.
+   * Lines come by order (in the order they were placed), then by SKU; `next` names the last line
+   * answered (`<order sequence>.<sku>`). The store filters and pages the orders; the lines of the
+   * orders it answers are filtered exactly here, so a page may take more than one read.
    */
-  async backorders(accountId: string) {
-    const orders = await this.store()
-      .collection<OrderDocument>(COLLECTIONS.orders)
-      .find({ accountId, '_pendingSkus.0': { $exists: true }, status: { $nin: ['CANCELLED', 'CLOSED_SHORT', 'UNAPPROVED'] } }, { sort: { _sequence: 1 } });
-    return orders.flatMap((order) =>
-      order.lines
-        .filter((line) => line.pending > 0)
-        .map((line) => {
-          const recorded = order.pendingReasons.find((r) => r.sku === line.sku)?.reason;
-          const purchaseOrderIds = order._purchaseOrderSkus
-            .filter((po) => po.skus.includes(line.sku))
-            .map((po) => po.purchaseOrderId);
-          return {
-            orderId: order.orderId,
-            sku: line.sku,
-            quantity: line.quantity,
-            pending: line.pending,
-            reason: recorded ?? null,
-            purchaseOrderIds,
-          };
-        }),
-    );
+  async backorders(accountId: string, query: BackordersQuery): Promise<Page<BackorderLine>> {
+    const cursor = query.after === undefined ? undefined : parseBackorderCursor(query.after);
+    const filter = {
+      accountId,
+      status: { $nin: ['CANCELLED', 'CLOSED_SHORT', 'UNAPPROVED'] },
+      ...(query.sku === undefined ? { '_pendingSkus.0': { $exists: true } } : { _pendingSkus: query.sku }),
+      ...(query.reason === undefined ? {} : { _pendingReasons: query.reason }),
+    };
+    const items: (BackorderLine & { cursor: string })[] = [];
+    // From the cursor's order on (its later lines are still to come), then past each read.
+    let range: Record<string, string> | undefined = cursor && { $gte: cursor.sequence };
+    for (;;) {
+      const orders = await this.store()
+        .collection<OrderDocument>(COLLECTIONS.orders)
+        .find({ ...filter, ...(range ? { _sequence: range } : {}) }, { sort: { _sequence: 1 }, limit: query.limit + 1 });
+      for (const order of orders) {
+        for (const line of backorderLines(order)) {
+          if (query.sku !== undefined && line.sku !== query.sku) continue;
+          if (query.reason !== undefined && line.reason !== query.reason) continue;
+          if (cursor && order._sequence === cursor.sequence && !(line.sku > cursor.sku)) continue;
+          items.push({ ...line, cursor: `${order._sequence}.${line.sku}` });
+        }
+      }
+      if (items.length > query.limit || orders.length <= query.limit) break;
+      range = { $gt: orders[orders.length - 1]!._sequence };
+    }
+    const answered = items.slice(0, query.limit);
+    return {
+      items: answered.map(({ cursor: _cursor, ...line }) => line),
+      next: items.length > query.limit ? answered[answered.length - 1]!.cursor : null,
+    };
   }
 }
+
+export const BACKORDER_CURSOR = /^([0-9]{20})\.([A-Za-z0-9._-]{1,64})$/;
+
+const parseBackorderCursor = (after: string): { sequence: string; sku: string } => {
+  const match = BACKORDER_CURSOR.exec(after);
+  if (!match) throw new Error(`Not a backorder report cursor: ${after}`);
+  return { sequence: match[1]!, sku: match[2]! };
+};
+
+export interface BackordersQuery {
+  readonly limit: number;
+  /** The `next` of the page before. */
+  readonly after?: string;
+  readonly sku?: string;
+  readonly reason?: string;
+}
+
+export interface BackorderLine {
+  readonly orderId: string;
+  readonly sku: string;
+  readonly quantity: number;
+  readonly pending: number;
+  readonly reason: string | null;
+  readonly purchaseOrderIds: string[];
+}
+
+const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+
+/** The order's pending lines, by SKU. */
+const backorderLines = (order: OrderDocument): BackorderLine[] =>
+  order.lines
+    .filter((line) => line.pending > 0)
+    .sort(bySku)
+    .map((line) => ({
+      orderId: order.orderId,
+      sku: line.sku,
+      quantity: line.quantity,
+      pending: line.pending,
+      reason: order.pendingReasons.find((r) => r.sku === line.sku)?.reason ?? null,
+      purchaseOrderIds: order._purchaseOrderSkus.filter((po) => po.skus.includes(line.sku)).map((po) => po.purchaseOrderId),
+    }));

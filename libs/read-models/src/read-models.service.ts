@@ -10,9 +10,11 @@
  * stream, and the process that runs the projection rebuilds and answers there.
  */
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { InvalidStoredEventError } from '@app/domain/aggregates';
 import { ANY, CheckpointStore, EventStore, ProcessorRunner, RecordedEvent, RunningProcessor } from '@app/event-store';
+import { ProgressOptions, ProgressReporter, progressSink } from '@app/event-store/progress';
 import { ReadModelsProjection, READ_MODELS_PROCESSOR } from './projections/read-models.projection';
 import { READ_MODEL_INDEXES } from './queries';
 import { ReadStore } from './store/read-store.port';
@@ -40,6 +42,9 @@ export interface RebuildResult {
   readonly events: number;
   readonly durationMs: number;
 }
+
+/** Where a rebuild here reports its progress: by default Nest's logger, or a redrawn line on a terminal. */
+export type RebuildProgress = Partial<Pick<ProgressOptions, 'sink' | 'logIntervalMs' | 'clock'>>;
 
 /** Where rebuilds are asked for and answered: the projection's own stream in the log. */
 export const REBUILD_CONTROL_STREAM = `control-${READ_MODELS_PROCESSOR}`;
@@ -189,9 +194,9 @@ export class ReadModelsService {
    * and swaps it in, so reads are answered throughout. Elsewhere it is asked of the process that
    * runs the projection, through the log, and waits up to `timeoutMs` for its answer.
    */
-  async rebuild(options: { timeoutMs?: number; local?: boolean } = {}): Promise<RebuildResult> {
+  async rebuild(options: { timeoutMs?: number; local?: boolean; progress?: RebuildProgress } = {}): Promise<RebuildResult> {
     if (!this.running && !options.local) return this.askForRebuild(options.timeoutMs ?? 120_000);
-    this.rebuilding ??= this.rebuildOnce().finally(() => (this.rebuilding = undefined));
+    this.rebuilding ??= this.rebuildOnce(options.progress).finally(() => (this.rebuilding = undefined));
     return this.rebuilding;
   }
 
@@ -219,8 +224,10 @@ export class ReadModelsService {
     return control.find((e) => (e.type === REBUILT || e.type === REBUILD_FAILED) && (e.data as { requestId?: unknown }).requestId === requestId);
   }
 
-  private async rebuildOnce(): Promise<RebuildResult> {
+  private async rebuildOnce(progress: RebuildProgress = {}): Promise<RebuildResult> {
     const started = performance.now();
+    // The head as the rebuild starts gives the total; events appended meanwhile are read too.
+    const head = (await this.events.headPosition()) ?? 0n;
     const wasRunning = this.running !== undefined;
     await this.stop();
     const target = this.freshStore ? this.freshStore() : this.currentStore;
@@ -235,6 +242,13 @@ export class ReadModelsService {
     this.projection.reset();
     let count = 0;
     let last: bigint | undefined;
+    const reporter = new ProgressReporter({
+      label: 'Rebuild',
+      head,
+      sink: progress.sink ?? progressSink(new Logger('ReadModels')),
+      ...(progress.logIntervalMs === undefined ? {} : { logIntervalMs: progress.logIntervalMs }),
+      ...(progress.clock ? { clock: progress.clock } : {}),
+    });
     try {
       for (;;) {
         const batch = await this.events.readAll({ ...(last === undefined ? {} : { after: last }), maxCount: 2000 });
@@ -242,10 +256,12 @@ export class ReadModelsService {
         await this.projection.applyBatch(batch);
         last = batch[batch.length - 1]!.position;
         count += batch.length;
+        reporter.advance(batch.length, last);
       }
     } finally {
       this.target = undefined;
     }
+    reporter.finish();
     this.currentStore = target;
     await this.checkpoints.reset(READ_MODELS_PROCESSOR);
     if (last !== undefined) await this.checkpoints.store(READ_MODELS_PROCESSOR, last, undefined);

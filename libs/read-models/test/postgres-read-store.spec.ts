@@ -380,9 +380,9 @@ describeWithPostgres('PostgreSQL read store', () => {
 
     it("reads the backorder report from one account's rows, not the whole table", async () => {
       statements.length = 0;
-      const report = await queries.backorders('acc-3');
-      expect(report).toEqual(await expected.backorders('acc-3'));
-      expect(report.length).toBeGreaterThan(0);
+      const report = await queries.backorders('acc-3', { limit: 500 });
+      expect(report).toEqual(await expected.backorders('acc-3', { limit: 500 }));
+      expect(report.items.length).toBeGreaterThan(0);
       expect(statements).toHaveLength(1);
       const scans = scansOf(await explain(lastStatement()));
       expect(scans.map((node) => node['Node Type'])).not.toContain('Seq Scan');

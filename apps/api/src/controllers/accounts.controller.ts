@@ -14,8 +14,9 @@ import { accountView } from '@app/read-models/projections/views';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { AdminOnly, CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
-import { AccountPath, AddBinBody, MapVendorBody, OpenAccountBody, SettingsBody, SkuPath } from '../http/request-schemas';
+import { AccountPath, AddBinBody, EmptyBody, MapVendorBody, OpenAccountBody, SettingsBody, SkuPath } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
+import { Idempotency, IdempotencyScope } from '../http/idempotency';
 import { parseOrThrow } from '../http/validation';
 
 @Controller('accounts')
@@ -25,9 +26,15 @@ export class AccountsController {
   @Post()
   @AdminOnly()
   @HttpCode(201)
-  async open(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+  async open(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotency() idempotency: IdempotencyScope | undefined,
+  ) {
     const input = parseOrThrow(OpenAccountBody, body);
-    const accountId = input.accountId ?? randomUUID();
+    // With an Idempotency-Key, a retry whose answer was lost finds the account opened (409), never a second one.
+    const accountId = input.accountId ?? idempotency?.idFor('account') ?? randomUUID();
     const opened = await withEventPosition(reply, httpCommandContext(principal), (context) =>
       this.bus.execute(
         new OpenAccountCommand(
@@ -89,8 +96,14 @@ export class AccountsController {
 
   @Delete(':accountId/products/:sku/vendor')
   @HttpCode(204)
-  async unmapVendor(@Param() params: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+  async unmapVendor(
+    @Param() params: unknown,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
+    parseOrThrow(EmptyBody, body);
     await withEventPosition(reply, httpCommandContext(principal), (context) => this.bus.execute(new UnmapVendorCommand(accountId, sku, context)));
   }
 }

@@ -3,7 +3,7 @@
  * they parked, and a retry of a parked event. Parked events live in the log (`parked-<processor>`),
  * so these answer the same whichever process runs the processor.
  */
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { SAGAS } from '@app/application/application.module';
 import { DomainError } from '@app/domain/shared/decider';
@@ -12,6 +12,7 @@ import { EVENT_STORE, PROCESSOR_RUNNER, STATUS_BOARD } from '@app/event-store/ne
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 import { AdminOnly } from '../http/auth';
+import { EmptyBody } from '../http/request-schemas';
 import { parseOrThrow } from '../http/validation';
 
 /** Every processor of the product, whether or not this process runs it. */
@@ -39,7 +40,8 @@ export class AdminController {
 
   @Post('projections/rebuild')
   @HttpCode(200)
-  async rebuild() {
+  async rebuild(@Body() body: unknown) {
+    parseOrThrow(EmptyBody, body);
     return this.readModels.rebuild();
   }
 
@@ -80,8 +82,9 @@ export class AdminController {
    */
   @Post('processors/:name/parked/:parkedId/retry')
   @HttpCode(200)
-  async retry(@Param() params: unknown) {
+  async retry(@Param() params: unknown, @Body() body: unknown) {
     const { name, parkedId } = parseOrThrow(ParkedPath, params, 'path');
+    parseOrThrow(EmptyBody, body);
     const requested = await requestParkedRetry(this.store, name, parkedId);
     if (!requested) throw new DomainError('not_found', 'PARKED_EVENT_NOT_FOUND', `Processor ${name} has no parked event ${parkedId}`, 'parkedId');
     const outcome = await awaitParkedRetry(this.store, name, requested.requestId, RETRY_WAIT_MS);

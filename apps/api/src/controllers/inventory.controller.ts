@@ -7,6 +7,7 @@ import { AdjustStockCommand } from '@app/application/commands/commands';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
+import { Idempotency, IdempotencyScope } from '../http/idempotency';
 import { AccountPath, AdjustmentBody } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
@@ -22,6 +23,7 @@ export class InventoryController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotency() idempotency: IdempotencyScope | undefined,
   ) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
     const input = parseOrThrow(AdjustmentBody, body);
@@ -30,7 +32,7 @@ export class InventoryController {
         new AdjustStockCommand(
           accountId,
           {
-            adjustmentId: input.adjustmentId ?? randomUUID(),
+            adjustmentId: input.adjustmentId ?? idempotency?.idFor('adj') ?? randomUUID(),
             sku: input.sku,
             quantity: input.quantity,
             locationId: input.locationId ?? MAIN_LOCATION_ID,

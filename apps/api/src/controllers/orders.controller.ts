@@ -15,6 +15,7 @@ import { OrderAnswer } from '@app/application/services/orders.service';
 import { orderStream } from '@app/domain/shared/streams';
 import { CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
+import { Idempotency, IdempotencyScope } from '../http/idempotency';
 import { AccountPath, EmptyBody, HandoverBody, OrderPath, PlaceOrderBody } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
@@ -35,10 +36,11 @@ export class OrdersController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotency() idempotency: IdempotencyScope | undefined,
   ) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
     const input = parseOrThrow(PlaceOrderBody, body);
-    const orderId = input.orderId ?? randomUUID();
+    const orderId = input.orderId ?? idempotency?.idFor('order') ?? randomUUID();
     // A client's order starts its own flow, named by its stream.
     const context = httpCommandContext(principal, orderStream(accountId, orderId));
     const answer = await withEventPosition(reply, context, () =>
@@ -79,11 +81,12 @@ export class OrdersController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotency() idempotency: IdempotencyScope | undefined,
   ) {
     const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
     const input = parseOrThrow(HandoverBody, body ?? {});
     const context = await this.context(principal, accountId, orderId);
-    const handoverId = input.handoverId ?? randomUUID();
+    const handoverId = input.handoverId ?? idempotency?.idFor('handover') ?? randomUUID();
     const result = await withEventPosition(reply, context, () =>
       this.bus.execute(
         new HandOverOrderCommand(accountId, orderId, { handoverId, ...(input.lines ? { lines: input.lines } : {}) }, context),

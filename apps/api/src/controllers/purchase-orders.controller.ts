@@ -8,6 +8,7 @@ import { Flows } from '@app/application/services/flows';
 import { purchaseOrderStream } from '@app/domain/shared/streams';
 import { CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
+import { Idempotency, IdempotencyScope } from '../http/idempotency';
 import { GrnBody, PurchaseOrderPath } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
@@ -26,12 +27,13 @@ export class PurchaseOrdersController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotency() idempotency: IdempotencyScope | undefined,
   ) {
     const { accountId, purchaseOrderId } = parseOrThrow(PurchaseOrderPath, params, 'path');
     const input = parseOrThrow(GrnBody, body);
     const context = httpCommandContext(principal, await this.flows.of(purchaseOrderStream(accountId, purchaseOrderId)));
     const { grn } = await withEventPosition(reply, context, () =>
-      this.bus.execute(new ReceiveGoodsCommand(accountId, purchaseOrderId, { grnId: input.grnId ?? randomUUID(), lines: input.lines }, context)),
+      this.bus.execute(new ReceiveGoodsCommand(accountId, purchaseOrderId, { grnId: input.grnId ?? idempotency?.idFor('grn') ?? randomUUID(), lines: input.lines }, context)),
     );
     return grn;
   }

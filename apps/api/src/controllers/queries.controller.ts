@@ -5,7 +5,7 @@ import { DomainError } from '@app/domain/shared/decider';
 import { ReadModelQueries } from '@app/read-models/queries';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 import { awaitConsistency } from '../http/consistency';
-import { AccountPath, InventoryQuery, OrderPath, OrdersQuery, PurchaseOrderPath, PurchaseOrdersQuery } from '../http/request-schemas';
+import { AccountPath, BackordersQuery, InventoryQuery, OrderPath, OrdersQuery, PurchaseOrderPath, PurchaseOrdersQuery } from '../http/request-schemas';
 import { parseOrThrow } from '../http/validation';
 import { z } from 'zod';
 
@@ -81,10 +81,15 @@ export class QueriesController {
   @Get('reports/backorders')
   async backorders(@Param() params: unknown, @Query() query: unknown, @Req() request: FastifyRequest) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
-    parseOrThrow(EmptyQuery, query, 'query');
+    const { limit, after, sku, reason } = parseOrThrow(BackordersQuery, query, 'query');
     await awaitConsistency(request, this.readModels);
     await this.requireAccount(accountId);
-    return { items: await this.queries.backorders(accountId) };
+    return this.queries.backorders(accountId, {
+      limit,
+      ...(after ? { after } : {}),
+      ...(sku ? { sku } : {}),
+      ...(reason ? { reason } : {}),
+    });
   }
 
   private async requireAccount(accountId: string): Promise<void> {

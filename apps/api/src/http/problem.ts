@@ -50,6 +50,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
@@ -77,6 +78,27 @@ export const problem = (status: number, code: string, detail: string, errors: re
   ...extra,
 });
 
+const isFastifyError = (error: unknown): error is Error & { code: string; statusCode: number } =>
+  error instanceof Error && error.name === 'FastifyError' && typeof (error as { statusCode?: unknown }).statusCode === 'number';
+
+/** An error of the HTTP layer (Fastify's, or Nest's for it) by its status. */
+const httpProblem = (status: number, message: string): Problem => {
+  switch (status) {
+    case 400:
+      return problem(400, 'INVALID_JSON', message, [{ field: 'body', message }]);
+    case 413:
+      return problem(413, 'BODY_TOO_LARGE', `${message} (at most 1 MiB)`, [{ field: 'body', message: 'is larger than 1 MiB' }]);
+    case 415:
+      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON with "Content-Type: application/json"', [
+        { field: 'content-type', message: 'must be application/json' },
+      ]);
+    case 404:
+      return problem(404, 'NOT_FOUND', message);
+    default:
+      return problem(status, `HTTP_${status}`, message);
+  }
+};
+
 export const toProblem = (error: unknown): Problem => {
   if (error instanceof RequestValidationError) {
     return problem(400, 'INVALID_REQUEST', error.message, error.errors);
@@ -100,23 +122,19 @@ export const toProblem = (error: unknown): Problem => {
   if (error instanceof TooManyConflictsError) {
     return problem(503, 'TOO_MANY_CONFLICTS', `${error.message}; retry the request`);
   }
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    // Fastify refuses bodies before a controller sees them; Nest hands those on as HttpExceptions.
-    switch (status) {
-      case 400:
-        return problem(400, 'INVALID_JSON', error.message, [{ field: 'body', message: error.message }]);
-      case 413:
-        return problem(413, 'BODY_TOO_LARGE', `${error.message} (at most 1 MiB)`, [{ field: 'body', message: 'is larger than 1 MiB' }]);
-      case 415:
-        return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON with "Content-Type: application/json"', [
-          { field: 'content-type', message: 'must be application/json' },
-        ]);
-      case 404:
-        return problem(404, 'NOT_FOUND', error.message);
-      default:
-        return problem(status, `HTTP_${status}`, error.message);
+  if (isFastifyError(error)) {
+    // The router's own refusals (fastify-edge.ts hands them here): the URL, not the body.
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      return problem(414, 'URI_TOO_LONG', 'A part of the path is longer than any id or stream name', [{ field: 'path', message: 'is too long' }]);
     }
+    if (error.code === 'FST_ERR_BAD_URL') {
+      return problem(400, 'INVALID_URL', error.message, [{ field: 'path', message: 'is not a valid URL component' }]);
+    }
+    return httpProblem(error.statusCode, error.message);
+  }
+  if (error instanceof HttpException) {
+    // Fastify refuses bodies before a controller sees them; Nest hands those on as HttpExceptions.
+    return httpProblem(error.getStatus(), error.message);
   }
   return problem(500, 'INTERNAL_ERROR', 'The request failed unexpectedly; nothing more is said here. See the server log.');
 };
@@ -134,7 +152,9 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const value = toProblem(error);
     if (value.status >= 500 && value.code === 'INTERNAL_ERROR') {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      // With its stack, and the request id its request line and response carry.
+      const requestId = reply.getHeader('x-request-id');
+      this.logger.error({ msg: error instanceof Error ? error.message : String(error), requestId, err: error });
     }
     sendProblem(reply, value);
   }

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { AccountType, Adjustment, Id, OrderLine, Sku } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
-import { ORDER_STATUSES } from '@app/domain/order/order.events';
+import { ORDER_STATUSES, PENDING_REASONS } from '@app/domain/order/order.events';
+import { BACKORDER_CURSOR } from '@app/read-models/queries';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
 
 export const AccountPath = z.object({ accountId: Id }).strict();
@@ -92,6 +93,22 @@ export const PurchaseOrdersQuery = z
     vendorAccountId: Id.optional(),
     sourceOrderId: Id.optional(),
     ...PageQuery,
+  })
+  .strict();
+
+/** Pages of up to 500 items, 100 unless asked. */
+const PageLimit = z.coerce.number().int().min(1).max(500).default(100);
+
+export const AccountsQuery = z
+  .object({ limit: PageLimit, /** The `next` of the previous page: an account id. */ after: Id.optional() })
+  .strict();
+
+export const BackordersQuery = z
+  .object({
+    sku: Sku.optional(),
+    reason: z.enum(PENDING_REASONS, { message: `must be one of ${PENDING_REASONS.join(', ')}` }).optional(),
+    limit: PageLimit,
+    after: z.string().regex(BACKORDER_CURSOR, { message: 'must be the `next` of a previous page' }).optional(),
   })
   .strict();
 

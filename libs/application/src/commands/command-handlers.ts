@@ -26,6 +26,7 @@ import {
   MapVendorCommand,
   OpenAccountCommand,
   PlaceOrderCommand,
+  RotateApiKeyCommand,
   ReceiveGoodsCommand,
   UnmapVendorCommand,
 } from './commands';
@@ -35,6 +36,14 @@ export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand> {
   constructor(private readonly accounts: AccountsService) {}
   execute(c: OpenAccountCommand) {
     return this.accounts.openAccount(c.input, c.context);
+  }
+}
+
+@CommandHandler(RotateApiKeyCommand)
+export class RotateApiKeyHandler implements ICommandHandler<RotateApiKeyCommand> {
+  constructor(private readonly accounts: AccountsService) {}
+  execute(c: RotateApiKeyCommand) {
+    return this.accounts.rotateApiKey(c.accountId, c.context);
   }
 }
 
@@ -219,6 +228,7 @@ export const COMMAND_HANDLERS = [
   InwardGoodsHandler,
   UnwindOrderHandler,
   OpenAccountHandler,
+  RotateApiKeyHandler,
   ChangeSettingsHandler,
   AddBinHandler,
   MapVendorHandler,

@@ -23,6 +23,15 @@ export class OpenAccountCommand extends Command<Result<AccountsService['openAcco
   }
 }
 
+export class RotateApiKeyCommand extends Command<Result<AccountsService['rotateApiKey']>> {
+  constructor(
+    readonly accountId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
 export class ChangeSettingsCommand extends Command<Result<AccountsService['changeSettings']>> {
   constructor(
     readonly accountId: string,

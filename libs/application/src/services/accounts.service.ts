@@ -1,4 +1,9 @@
-/** Accounts: opening, settings, bins, vendor mappings, and recognising API keys. */
+/**
+ * Accounts: opening, settings, bins, vendor mappings, and recognising and reissuing API keys.
+ * No key is cached: `authenticate` folds the account stream through the command path, which reads
+ * the stream's tail wherever another process may have written (PostgreSQL: every time), so a key
+ * replaced by `rotateApiKey` stops working in every process from the next request.
+ */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { accountExists, AccountState } from '@app/domain/account/account.decider';
 import { AccountType } from '@app/domain/shared/ids';
@@ -32,6 +37,21 @@ export class AccountsService {
       throw new DomainError('conflict', 'ACCOUNT_EXISTS', `Account ${input.accountId} already exists`, 'accountId');
     }
     return { apiKey, state: result.state, position: result.position! };
+  }
+
+  /**
+   * Issues the account a new API key (same form as at opening) and answers it once; the key it had
+   * stops working at once. Only the new key's hash is recorded (ApiKeyRotated).
+   */
+  async rotateApiKey(accountId: string, context: CommandContext) {
+    const apiKey = newApiKey(accountId);
+    const result = await this.commands.handle(
+      AccountAggregate,
+      accountStream(accountId),
+      { type: 'RotateApiKey', apiKeyHash: hashApiKey(apiKey) },
+      context,
+    );
+    return { accountId, apiKey, position: result.position };
   }
 
   async changeSettings(accountId: string, changes: SettingsPatch, context: CommandContext) {
@@ -73,7 +93,7 @@ export class AccountsService {
     return state;
   }
 
-  /** The account an API key belongs to, or undefined for an unknown key. */
+  /** The account an API key belongs to, or undefined for an unknown key or one that was replaced. */
   async authenticate(apiKey: string): Promise<string | undefined> {
     const dot = apiKey.indexOf('.');
     if (dot <= 0) return undefined;

@@ -4,9 +4,13 @@
  * against its schema after upcasting), and the product's invariants checked over the whole log.
  */
 import { LogFolder, checkInvariants, snapshotTotals, Violation } from '@app/domain/invariants/invariants';
-import { parseStreamName } from '@app/domain/shared/streams';
+import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
+import { accountStream, binStream, orderStream, parseStreamName, purchaseOrderStream } from '@app/domain/shared/streams';
 import { EventStore, positionToString, RecordedEvent } from '@app/event-store';
-import { AccountAggregate, Aggregate, BinAggregate, OrderAggregate, parseRecordedEvent, PurchaseOrderAggregate } from '@app/domain/aggregates';
+import { PARKED_STREAM_PREFIX } from '@app/event-store/processors/parked-events';
+import * as registry from '@app/domain/aggregates';
+import { Aggregate, parseRecordedEvent } from '@app/domain/aggregates';
+import { IDEMPOTENCY_STREAM_PREFIX, idempotencyStream } from '@app/domain/idempotency/idempotency.decider';
 
 export interface EventView {
   readonly streamName: string;
@@ -17,12 +21,37 @@ export interface EventView {
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
-const AGGREGATES: Record<string, Pick<Aggregate<unknown, unknown, { type: string; data: unknown }>, 'eventSchema'>> = {
-  account: AccountAggregate,
-  bin: BinAggregate,
-  order: OrderAggregate,
-  po: PurchaseOrderAggregate,
+/** An aggregate as the registry (`libs/domain/src/aggregates.ts`) exports it. */
+type RegisteredAggregate = Pick<Aggregate<unknown, unknown, { type: string; data: unknown }>, 'category' | 'eventSchema'>;
+
+const isRegisteredAggregate = (value: unknown): value is RegisteredAggregate =>
+  typeof value === 'object' && value !== null && typeof (value as { category?: unknown }).category === 'string' && 'eventSchema' in value;
+
+/** A kind of stream of the product: the aggregate it holds, its name's pattern and an example. */
+export interface StreamKind {
+  readonly aggregate: RegisteredAggregate;
+  readonly pattern: string;
+  readonly example: string;
+}
+
+/**
+ * How each category's streams are named: by the very functions that name them on the command path
+ * (with placeholders for the pattern), so what the audit tool documents cannot drift from the log.
+ */
+const NAMING: Readonly<Record<string, Omit<StreamKind, 'aggregate'>>> = {
+  account: { pattern: accountStream('<accountId>'), example: accountStream('S') },
+  order: { pattern: orderStream('<accountId>', '<orderId>'), example: orderStream('S', 'o1') },
+  po: { pattern: purchaseOrderStream('<sellerAccountId>', '<purchaseOrderId>'), example: purchaseOrderStream('S', 'po1') },
+  bin: { pattern: binStream('<accountId>', '<locationId>', '<binId>'), example: binStream('S', MAIN_LOCATION_ID, DEFAULT_BIN_ID) },
+  idempotency: { pattern: `${IDEMPOTENCY_STREAM_PREFIX}<sha256 of caller and key, base64url>`, example: idempotencyStream('S', 'key-1') },
 };
+
+/** One kind per aggregate of the registry (one the naming above misses still shows, as `<category>-…`). */
+export const STREAM_KINDS: readonly StreamKind[] = (Object.values(registry) as unknown[])
+  .filter(isRegisteredAggregate)
+  .map((aggregate) => ({ aggregate, ...(NAMING[aggregate.category] ?? { pattern: `${aggregate.category}-…`, example: `${aggregate.category}-…` }) }));
+
+const AGGREGATES = new Map(STREAM_KINDS.map((kind) => [kind.aggregate.category, kind.aggregate]));
 
 export interface StreamVerification {
   readonly streamName: string;
@@ -48,8 +77,8 @@ export class AuditService {
 
   /** The event in today's shape: upcast from the version it was written with, and parsed. */
   static current(event: RecordedEvent): EventView {
-    const category = parseStreamName(event.streamName)?.category;
-    const aggregate = category === undefined ? undefined : AGGREGATES[category];
+    // The category is the part before the first "-" (idempotency streams are named by a hash, not by ids).
+    const aggregate = AGGREGATES.get(event.streamName.slice(0, Math.max(0, event.streamName.indexOf('-'))));
     return { ...AuditService.raw(event), data: aggregate ? parseRecordedEvent(aggregate, event).data : event.data };
   }
 
@@ -93,7 +122,7 @@ export class AuditService {
       }
     });
     // `parked-<processor>`: the processors' own record of the events they parked.
-    if (!parseStreamName(streamName) && !streamName.startsWith('parked-')) {
+    if (!parseStreamName(streamName) && !streamName.startsWith(PARKED_STREAM_PREFIX)) {
       problems.push({ revision: -1, problem: `"${streamName}" is not a stream name of this product` });
     }
     return { streamName, events: events.length, ok: problems.length === 0, problems };

@@ -1,5 +1,5 @@
 /**
- * The account decider: opening a seller or vendor account, its settings, the bins of its
+ * The account decider: opening a seller or vendor account, its API key, its settings, the bins of its
  * locations and the vendor each SKU is bought from. The selectors below are how the rest of the
  * system reads an account; the order in which bins give stock lives only here.
  */
@@ -15,7 +15,7 @@ import { AccountCommand, AccountEvent } from './account.events';
  * Nothing here aliases an event's data, so events stay untouched.
  */
 export type AccountState = {
-  /** Set once AccountOpened is folded. */
+  /** Set once AccountOpened is folded; `apiKeyHash` is the newest key's (ApiKeyRotated replaces it). */
   opened?: { readonly accountId: string; readonly name: string; readonly accountType: AccountType; readonly apiKeyHash: string };
   /** Replaced (never changed in place) on every change, so a reader may keep the object. */
   settings: Readonly<Settings>;
@@ -88,6 +88,9 @@ const decide = (command: AccountCommand, state: AccountState): AccountEvent[] =>
   if (opened === undefined) throw new DomainError('not_found', 'ACCOUNT_NOT_FOUND', 'Account does not exist');
 
   switch (command.type) {
+    case 'RotateApiKey':
+      return command.apiKeyHash === opened.apiKeyHash ? [] : [{ type: 'ApiKeyRotated', data: { apiKeyHash: command.apiKeyHash } }];
+
     case 'ChangeSettings': {
       const changes = Object.fromEntries(
         Object.entries(definedChanges(command.changes)).filter(
@@ -150,6 +153,9 @@ const evolve = (state: AccountState, event: AccountEvent): AccountState => {
       state.locations.set(locationId, new Set([binId]));
       return state;
     }
+    case 'ApiKeyRotated':
+      state.opened = { ...state.opened!, apiKeyHash: event.data.apiKeyHash };
+      return state;
     case 'AccountSettingsChanged':
       state.settings = { ...state.settings, ...definedChanges(event.data.changes) };
       return state;

@@ -1,7 +1,10 @@
-/** Events and commands of an account: a seller or a vendor, its settings, bins and vendor mappings. */
+/** Events and commands of an account: a seller or a vendor, its API key, settings, bins and vendor mappings. */
 import { z } from 'zod';
 import { AccountType, Id, Sku } from '../shared/ids';
 import { Settings, SettingsPatch } from '../shared/settings';
+
+/** SHA-256 (hex) of an API key; the key itself is never stored. */
+const ApiKeyHash = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const AccountOpened = z.object({
   type: z.literal('AccountOpened'),
@@ -10,12 +13,16 @@ export const AccountOpened = z.object({
     name: z.string().min(1).max(200),
     accountType: AccountType,
     settings: Settings,
-    /** SHA-256 (hex) of the API key; the key itself is never stored. */
-    apiKeyHash: z.string().regex(/^[0-9a-f]{64}$/),
+    apiKeyHash: ApiKeyHash,
     /** The main location and its Default Bin, created with the account. */
     locationId: Id,
     binId: Id,
   }),
+});
+/** The account's API key was replaced: the new one works from now on, the one before no longer. */
+export const ApiKeyRotated = z.object({
+  type: z.literal('ApiKeyRotated'),
+  data: z.object({ apiKeyHash: ApiKeyHash }),
 });
 export const AccountSettingsChanged = z.object({
   type: z.literal('AccountSettingsChanged'),
@@ -37,6 +44,7 @@ export const VendorUnmapped = z.object({
 
 export const AccountEvent = z.discriminatedUnion('type', [
   AccountOpened,
+  ApiKeyRotated,
   AccountSettingsChanged,
   BinAdded,
   VendorMapped,
@@ -57,6 +65,8 @@ export type AccountCommand =
       readonly settings: SettingsPatch;
       readonly apiKeyHash: string;
     }
+  /** The key is made outside the domain (it is random); the domain keeps only its hash. */
+  | { readonly type: 'RotateApiKey'; readonly apiKeyHash: string }
   | { readonly type: 'ChangeSettings'; readonly changes: SettingsPatch }
   | { readonly type: 'AddBin'; readonly locationId: string; readonly binId: string }
   | { readonly type: 'MapVendor'; readonly sku: string; readonly vendor: VendorCandidate; readonly vendorAccountId: string }

@@ -43,8 +43,8 @@ export type BinState = {
    * its size (over 1 MB per bin at a million events).
    */
   readonly remembersCommands: boolean;
-  /** adjustmentId of every StockAdjusted. */
-  readonly adjustments: Set<string>;
+  /** adjustmentId of every StockAdjusted → what it adjusted (see adjustmentContents): the same id with other contents is refused. */
+  readonly adjustments: Map<string, string>;
   /** assignmentId → what that assignment decided (nothing included), for a round that runs again. */
   readonly assignments: Map<string, AssignmentDecision>;
   /** (releaseId, sku) of every partial release. */
@@ -58,7 +58,7 @@ export type BinState = {
 const initialState = (): BinState => ({
   skus: new Map(),
   remembersCommands: true,
-  adjustments: new Set(),
+  adjustments: new Map(),
   assignments: new Map(),
   inwards: new Set(),
   handovers: new Set(),
@@ -70,6 +70,10 @@ export const binStateForReading = (): BinState => ({ ...initialState(), remember
 
 /** Joins the parts of an idempotency key; NUL occurs in no id or SKU. */
 const key = (...parts: string[]): string => parts.join('\u0000');
+
+/** What an adjustment changes, as one string: two adjustments under one id are the same when these are. */
+const adjustmentContents = (sku: string, quantity: number, reason: string | undefined): string =>
+  key(sku, String(quantity), reason === undefined ? '' : `:${reason}`);
 
 const NOTHING_HELD: Held = { assigned: 0, reserved: 0 };
 
@@ -161,7 +165,17 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
   switch (command.type) {
     case 'AdjustStock': {
       const { adjustmentId, sku, quantity, reason } = command;
-      if (state.adjustments.has(adjustmentId)) return [];
+      const done = state.adjustments.get(adjustmentId);
+      if (done !== undefined) {
+        // A retried adjustment writes nothing; another one under the same id is a client's mistake.
+        if (done === adjustmentContents(sku, quantity, reason)) return [];
+        throw new DomainError(
+          'conflict',
+          'ADJUSTMENT_EXISTS',
+          `Adjustment "${adjustmentId}" was already made in this bin with other contents`,
+          'adjustmentId',
+        );
+      }
       const { onHand, assigned, reserved } = stockOf(state, sku);
       if (onHand + quantity < assigned + reserved) {
         throw new DomainError(
@@ -260,9 +274,9 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
 const evolve = (state: BinState, event: BinEvent): BinState => {
   switch (event.type) {
     case 'StockAdjusted': {
-      const { adjustmentId, sku, quantity } = event.data;
+      const { adjustmentId, sku, quantity, reason } = event.data;
       ledgerOf(state, sku).onHand += quantity;
-      if (state.remembersCommands) state.adjustments.add(adjustmentId);
+      if (state.remembersCommands) state.adjustments.set(adjustmentId, adjustmentContents(sku, quantity, reason));
       return state;
     }
     case 'StockAssigned': {

@@ -334,8 +334,24 @@ const takeFromBins = (state: OrderState, sku: string, quantity: number): OrderHa
   return [...perBin.values()];
 };
 
+/**
+ * Whether a handover asks for what the recorded one under its id did: the same lines, in any order.
+ * One without lines asks for everything assigned; under an id already used it is taken as a retry of that handover.
+ */
+const sameHandover = (done: OrderHandedOverData, command: Extract<OrderCommand, { type: 'HandOverOrder' }>): boolean => {
+  if (command.lines === undefined) return true;
+  if (command.lines.length !== done.lines.length) return false;
+  const quantities = new Map(done.lines.map((line) => [line.sku, line.quantity]));
+  return command.lines.every((line) => quantities.get(line.sku) === line.quantity);
+};
+
 const handOverOrder = (command: Extract<OrderCommand, { type: 'HandOverOrder' }>, state: OrderState): OrderEvent[] => {
-  if (state.handovers.has(command.handoverId)) return [];
+  const done = state.handovers.get(command.handoverId);
+  if (done !== undefined) {
+    // A retried handover writes nothing; another one under the same id is a client's mistake.
+    if (sameHandover(done, command)) return [];
+    throw new DomainError('conflict', 'HANDOVER_EXISTS', `Handover "${command.handoverId}" was already made with other lines`, 'handoverId');
+  }
   refuseIfEnded(state);
   refuseIfNotApproved(state);
 

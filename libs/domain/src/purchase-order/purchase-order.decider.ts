@@ -145,7 +145,13 @@ const createPurchaseOrder = (
 };
 
 const receiveGoods = (command: Extract<PurchaseOrderCommand, { type: 'ReceiveGoods' }>, state: PurchaseOrderState): PurchaseOrderEvent[] => {
-  if (state.grns.some((grn) => grn.grnId === command.grnId)) return [];
+  const done = state.grns.find((grn) => grn.grnId === command.grnId);
+  if (done !== undefined) {
+    // A retried GRN writes nothing. A manual one under the id of another is a client's mistake; an
+    // automatic one (up to the open quantity) may have received less than it was sent, so only its id counts.
+    if (command.upToOpen || sameLines(done.lines, command.lines)) return [];
+    throw new DomainError('conflict', 'GRN_EXISTS', `GRN "${command.grnId}" was already received with other lines`, 'grnId');
+  }
   if (!command.upToOpen) refuseIfCancelled(state);
   const { grnId, handoverId, locationId, binId, receivedAt } = command;
   const lines = command.upToOpen

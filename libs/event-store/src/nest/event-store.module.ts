@@ -9,7 +9,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { hostname } from 'node:os';
 import { MongoClient } from 'mongodb';
 import { Client, Pool } from 'pg';
-import { AppConfig } from '@app/config';
+import { AppConfig, fieldLogger } from '@app/config';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.port';
 import { MongoCheckpointStore } from '../checkpoints/mongodb-checkpoint-store';
 import { SqliteCheckpointStore } from '../checkpoints/sqlite-checkpoint-store';
@@ -138,9 +138,8 @@ export class EventStoreModule {
         provide: PROCESSOR_RUNNER,
         inject: [EVENT_STORE, CHECKPOINT_STORE, PROCESSOR_LEASE, STATUS_BOARD],
         useFactory: (store: EventStore, checkpoints: CheckpointStore, lease: ProcessorLease, board: ProcessorStatusBoard | undefined) => {
-          const logger = new Logger('Processors');
           return new ProcessorRunner(store, checkpoints, {
-            logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+            logger: fieldLogger('Processors'),
             lease,
             ...(board ? { statusBoard: { board, instance: processInstance() } } : {}),
           });

@@ -21,6 +21,7 @@ import { CheckpointStore } from '../checkpoints/checkpoint-store.port';
 import { ANY, EventStore, EventSubscription, RecordedEvent, SubscriptionFilter } from '../event-store.port';
 import { crashPoint } from '../fault-injection';
 import { InProcessLease, LeaseHandle, ProcessorLease } from './processor-lease';
+import { ProgressReporter, ProgressSink, progressSink } from '../progress';
 import { ProcessorStatusBoard, STATUS_HEARTBEAT_MS } from './status-board';
 import {
   describeError,
@@ -104,11 +105,24 @@ const delay = (ms: number, signal: AbortSignal): Promise<void> =>
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 2000 };
 export const DEFAULT_RESUBSCRIBE_POLICY: ResubscribePolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
+/** Fields, where given, go into the log line as structured fields (bigints as decimal strings). */
+export type ProcessorLogFields = Readonly<Record<string, string | number | null>>;
+
 export interface ProcessorLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  log(message: string, fields?: ProcessorLogFields): void;
+  warn(message: string, fields?: ProcessorLogFields): void;
+  error(message: string, fields?: ProcessorLogFields): void;
 }
+
+/** Where an event is, and its flow (the correlation id), as log fields. */
+const eventFields = (processor: string, event: RecordedEvent): ProcessorLogFields => ({
+  processor,
+  stream: event.streamName,
+  revision: event.revision.toString(10),
+  position: event.position.toString(10),
+  type: event.type,
+  flow: flowOf(event),
+});
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
@@ -123,6 +137,8 @@ export class ProcessorFailedError extends Error {
     readonly position: bigint,
     readonly attempts: number,
     override readonly cause: unknown,
+    /** The flow (correlation id) of the event, for the log. */
+    readonly flow: string | null = null,
   ) {
     super(
       `Processor "${processorName}" stopped at stream "${streamName}" revision ${revision} (position ${position}) ` +
@@ -204,6 +220,8 @@ export class RunningProcessor {
     private readonly resubscribe: ResubscribePolicy = DEFAULT_RESUBSCRIBE_POLICY,
     private readonly lease: ProcessorLease = new InProcessLease(),
     private readonly board?: { readonly board: ProcessorStatusBoard; readonly instance: string },
+    /** Where a large catch-up at subscription reports its progress; false: it does not. */
+    private readonly progress: ProgressSink | false = progressSink(logger),
   ) {
     this.parkedStream = parkedStreamOf(processor.name);
     this.nextResubscribeDelayMs = resubscribe.initialDelayMs;
@@ -347,7 +365,12 @@ export class RunningProcessor {
     } catch (error) {
       // Only a fatal failure comes here: runSubscription returns every other one.
       this.errorValue = toError(error);
-      this.logger.error(this.errorValue.message);
+      this.logger.error(
+        this.errorValue.message,
+        error instanceof ProcessorFailedError
+          ? { processor: error.processorName, stream: error.streamName, revision: error.revision.toString(10), position: error.position.toString(10), flow: error.flow }
+          : { processor: this.processor.name },
+      );
       this.setState('failed');
       throw this.errorValue;
     }
@@ -366,6 +389,7 @@ export class RunningProcessor {
         this.logger.warn(
           `Processor "${this.processor.name}" subscribes again in ${delayMs} ms ` +
             `(resubscription ${this.resubscriptionCount}): ${failure.message}`,
+          { processor: this.processor.name, resubscription: this.resubscriptionCount, delayMs },
         );
         this.setState('retrying');
         await delay(delayMs, this.stopSignal.signal);
@@ -379,6 +403,7 @@ export class RunningProcessor {
   private async runSubscription(): Promise<Error | undefined> {
     const { processor } = this;
     let subscription: EventSubscription | undefined;
+    let endCatchUp: (() => void) | undefined;
     try {
       // Reloaded each time: after a failure it may lag what this instance believed (or another moved it).
       this.checkpointValue = await this.checkpoints.load(processor.name);
@@ -389,6 +414,7 @@ export class RunningProcessor {
         ...(filter ? { filter } : {}),
       });
       subscription = opened;
+      endCatchUp = this.reportCatchUp(this.checkpointValue);
       this.subscriptionClose = () => opened.close();
       if (this.stateValue === 'starting') this.setState('running');
       if ((processor.concurrency ?? 1) > 1) await this.runConcurrently(opened, processor.concurrency!);
@@ -398,9 +424,48 @@ export class RunningProcessor {
       if (error instanceof ProcessorFailedError) throw error;
       return toError(error);
     } finally {
+      endCatchUp?.();
       this.subscriptionClose = undefined;
       await subscription?.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * Reports the catch-up from `after` to the head as it stands now, when it is long (over 10,000
+   * events or 2 s): the checkpoint's moves are the progress. Returns the call that stops it.
+   */
+  private reportCatchUp(after: bigint | undefined): () => void {
+    const sink = this.progress;
+    if (!sink) return () => undefined;
+    let reporter: ProgressReporter | undefined;
+    let head = 0n;
+    let reached = after ?? 0n;
+    let ended = false;
+    const unsubscribe = this.onProgress(() => {
+      const checkpoint = this.checkpointValue;
+      if (!reporter || checkpoint === undefined || checkpoint <= reached) return;
+      reporter.advance(Number(checkpoint - reached), checkpoint);
+      reached = checkpoint;
+      if (checkpoint >= head) {
+        reporter.finish();
+        end();
+      }
+    });
+    const end = () => {
+      ended = true;
+      unsubscribe();
+    };
+    // Not awaited: the subscription starts at once; a head that cannot be read means no report.
+    this.store.headPosition().then(
+      (position) => {
+        const checkpoint = this.checkpointValue;
+        if (ended || position === undefined || position <= reached || (checkpoint !== undefined && checkpoint >= position)) return end();
+        head = position;
+        reporter = new ProgressReporter({ label: `Catch-up of ${this.processor.name}`, after, head, sink, quietUnless: { events: 10_000, ms: 2_000 } });
+      },
+      () => end(),
+    );
+    return end;
   }
 
   /** The processor's filter, plus its own parked stream (an empty filter sees it already). */
@@ -625,7 +690,7 @@ export class RunningProcessor {
     const outcome = await this.attempt(event, signal);
     if (outcome.kind === 'fatal') {
       const { name } = this.processor;
-      throw new ProcessorFailedError(name, event.streamName, event.revision, event.position, outcome.attempts, outcome.error);
+      throw new ProcessorFailedError(name, event.streamName, event.revision, event.position, outcome.attempts, outcome.error, flowOf(event));
     }
     if (outcome.kind === 'park') await this.park(event, outcome.error);
     crashPoint(`processor:${this.processor.name}:handled`);
@@ -647,6 +712,7 @@ export class RunningProcessor {
         this.logger.warn(
           `Processor "${name}" failed on stream "${event.streamName}" revision ${event.revision} ` +
             `(attempt ${attempt} of ${this.retry.attempts}), retrying in ${delayMs} ms: ${messageOf(error)}`,
+          { ...eventFields(name, event), attempt, delayMs },
         );
         await delay(delayMs, signal);
         if (signal.aborted) throw new RetriesExhaustedError(name, event, attempt, error);
@@ -662,6 +728,7 @@ export class RunningProcessor {
     this.logger.warn(
       `Processor "${name}" parked the event at stream "${event.streamName}" revision ${event.revision} ` +
         `(position ${event.position}, flow ${flowOf(event) ?? '-'}): ${messageOf(error)}`,
+      { ...eventFields(name, event), decision: 'parked', error: messageOf(error) },
     );
   }
 
@@ -710,8 +777,9 @@ export class RunningProcessor {
     await this.store.append(this.parkedStream, [parkedRetryOutcomeRecord(name, retry.request, answer)], {
       expectedRevision: ANY,
     });
-    if (error) this.logger.warn(`Processor "${name}": retry ${requestId} of parked event ${parkedId} refused again: ${error.message}`);
-    else this.logger.log(`Processor "${name}": retry ${requestId} resolved parked event ${parkedId}`);
+    const fields = { ...(original ? eventFields(name, original) : { processor: name }), parkedId, retry: requestId };
+    if (error) this.logger.warn(`Processor "${name}": retry ${requestId} of parked event ${parkedId} refused again: ${error.message}`, { ...fields, decision: 'refused', error: error.message });
+    else this.logger.log(`Processor "${name}": retry ${requestId} resolved parked event ${parkedId}`, { ...fields, decision: 'resolved' });
   }
 
   /** An event finished: a processor that came back from a failure is running again. */
@@ -748,6 +816,8 @@ export interface ProcessorRunnerOptions {
   readonly lease?: ProcessorLease;
   /** Where each processor's state is published for processes that run none, and who this is. */
   readonly statusBoard?: { readonly board: ProcessorStatusBoard; readonly instance: string };
+  /** Where a long catch-up at start reports progress (default: the logger, or a redrawn line on a terminal); false: nowhere. */
+  readonly progress?: ProgressSink | false;
 }
 
 export class ProcessorRunner {
@@ -770,6 +840,7 @@ export class ProcessorRunner {
       this.options.resubscribe ?? DEFAULT_RESUBSCRIBE_POLICY,
       this.options.lease,
       this.options.statusBoard,
+      this.options.progress,
     );
     this.running.set(processor.name, running);
     return running;

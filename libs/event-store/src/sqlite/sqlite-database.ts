@@ -17,6 +17,11 @@ export interface SqliteOptions {
   /** A file path, or `:memory:` for a private in-memory database. */
   readonly path: string;
   readonly durability?: SqliteDurability;
+  /**
+   * Opens an existing file for reading only (an audit): nothing is created, neither the file nor
+   * its schema; a missing file throws (better-sqlite3's "unable to open database file").
+   */
+  readonly readOnly?: boolean;
 }
 
 export type SqliteDatabase = Database.Database;
@@ -42,6 +47,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 `;
 
 export const openSqliteDatabase = (options: SqliteOptions): SqliteDatabase => {
+  if (options.readOnly) {
+    const db = new Database(options.path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  }
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   if (options.path !== ':memory:') db.pragma('journal_mode = WAL');

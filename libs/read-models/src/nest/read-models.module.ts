@@ -3,9 +3,8 @@
  * (started when this process runs processors), and the queries the GET endpoints answer.
  */
 import { Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Logger } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
-import { AppConfig } from '@app/config';
+import { AppConfig, fieldLogger } from '@app/config';
 import { Pool } from 'pg';
 import { CheckpointStore, EventStore, ProcessorRunner, ProcessorStatusBoard } from '@app/event-store';
 import { MongoCheckpointStore } from '@app/event-store/checkpoints/mongodb-checkpoint-store';
@@ -54,8 +53,7 @@ class ReadModelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
         lease: ProcessorLease,
         board: ProcessorStatusBoard | undefined,
       ) => {
-        const logger = new Logger('ReadModels');
-        const processorLogger = { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) };
+        const processorLogger = fieldLogger('ReadModels');
         const runnerFor = (checkpoints: CheckpointStore) =>
           new ProcessorRunner(events, checkpoints, {
             logger: processorLogger,

@@ -53,14 +53,25 @@ export const trailRef = (document: TrailDocument, entry: number): { streamName: 
   revision: Math.floor(entry / TRAIL_STREAMS),
 });
 
-/** A document an applied batch changes, built once when the batch is written. */
+/**
+ * A document an applied batch changes, built once when the batch is written. Its origin is what it
+ * keeps of its stream's first event: the position (`_sequence`, orders and POs sort by it) or the
+ * time (`_openedAt`, accounts).
+ */
 interface Touched {
   readonly collection: string;
-  readonly build: (sequence: string) => Document & { _revision: number };
-  /** The position of the stream's first event, when the batch holds it. */
-  readonly sequence?: string | undefined;
-  readonly sequenceOf?: () => Promise<string>;
+  readonly build: (origin: string) => Document & { _revision: number };
+  /** The origin, when the batch holds the stream's first event. */
+  readonly origin?: string | undefined;
+  /** Finds the origin otherwise: in the stored document, or in the log. */
+  readonly originOf?: () => Promise<string>;
 }
+
+/** The time of an event: when its command happened (metadata `occurredAt`), else when it was stored. */
+const occurredAtOf = (event: RecordedEvent): string => {
+  const occurredAt = event.metadata['occurredAt'];
+  return typeof occurredAt === 'string' ? occurredAt : event.recordedAt.toISOString();
+};
 
 interface Folded {
   state: unknown;
@@ -104,8 +115,8 @@ export class ReadModelsProjection {
     }
     for (const [correlationId, refs] of flows) await this.indexTrail(correlationId, refs);
     for (const document of touched.values()) {
-      const sequence = document.sequence ?? (document.sequenceOf ? await document.sequenceOf() : undefined);
-      await this.write(document.collection, document.build(sequence ?? ''));
+      const origin = document.origin ?? (document.originOf ? await document.originOf() : undefined);
+      await this.write(document.collection, document.build(origin ?? ''));
     }
   }
 
@@ -117,12 +128,18 @@ export class ReadModelsProjection {
     const note = (collection: string, id: string, entry: Omit<Touched, 'collection'>) => {
       const key = `${collection}\u0000${id}`;
       const earlier = touched.get(key);
-      touched.set(key, { collection, ...entry, sequence: entry.sequence ?? earlier?.sequence });
+      touched.set(key, { collection, ...entry, origin: entry.origin ?? earlier?.origin });
     };
     switch (stream.category) {
       case 'account': {
         const state = await this.fold(AccountAggregate, event);
-        if (accountExists(state)) note(COLLECTIONS.accounts, stream.accountId, { build: () => accountDocument(state, revision) });
+        if (accountExists(state)) {
+          note(COLLECTIONS.accounts, stream.accountId, {
+            build: (openedAt) => accountDocument(state, revision, openedAt),
+            ...(event.revision === 0n ? { origin: occurredAtOf(event) } : {}),
+            originOf: () => this.originOf(COLLECTIONS.accounts, stream.accountId, '_openedAt', event, occurredAtOf),
+          });
+        }
         return;
       }
       case 'bin': {
@@ -136,8 +153,8 @@ export class ReadModelsProjection {
         const id = `${stream.accountId}.${stream.orderId}`;
         note(COLLECTIONS.orders, id, {
           build: (sequence) => orderDocument(state, revision, sequence),
-          ...(event.revision === 0n ? { sequence: sequenceOf(event.position) } : {}),
-          sequenceOf: () => this.sequenceOf(COLLECTIONS.orders, id, event),
+          ...(event.revision === 0n ? { origin: sequenceOf(event.position) } : {}),
+          originOf: () => this.originOf(COLLECTIONS.orders, id, '_sequence', event, (first) => sequenceOf(first.position)),
         });
         return;
       }
@@ -146,8 +163,8 @@ export class ReadModelsProjection {
         const id = `${stream.accountId}.${stream.purchaseOrderId}`;
         note(COLLECTIONS.purchaseOrders, id, {
           build: (sequence) => purchaseOrderDocument(state, revision, sequence),
-          ...(event.revision === 0n ? { sequence: sequenceOf(event.position) } : {}),
-          sequenceOf: () => this.sequenceOf(COLLECTIONS.purchaseOrders, id, event),
+          ...(event.revision === 0n ? { origin: sequenceOf(event.position) } : {}),
+          originOf: () => this.originOf(COLLECTIONS.purchaseOrders, id, '_sequence', event, (first) => sequenceOf(first.position)),
         });
         return;
       }
@@ -215,14 +232,22 @@ export class ReadModelsProjection {
     await collection.replaceOne(guard, document, { upsert: !stored });
   }
 
-  private async sequenceOf(collectionName: string, id: string, event: RecordedEvent): Promise<string> {
+  /** The document's origin (see {@link Touched}) as stored in `field`, or taken from its stream's first event. */
+  private async originOf(
+    collectionName: string,
+    id: string,
+    field: string,
+    event: RecordedEvent,
+    fromFirst: (first: RecordedEvent) => string,
+  ): Promise<string> {
     const stored = await this.target().collection(collectionName).findOne({ _id: id });
-    const sequence = stored?.['_sequence'];
-    if (typeof sequence === 'string') return sequence;
+    const origin = stored?.[field];
+    if (typeof origin === 'string') return origin;
     // The document is gone (a rebuild into an empty store starts at revision 0, so only a store
-    // emptied under a running projection gets here): the stream's first event names it.
+    // emptied under a running projection gets here), or was written before it kept this field:
+    // the stream's first event names it.
     const [first] = await this.events.readStream(event.streamName, { maxCount: 1 });
-    return sequenceOf(first?.position ?? event.position);
+    return fromFirst(first ?? event);
   }
 
   /** The stream's state with this event folded in, from the cache or refolded from the log. */

@@ -38,9 +38,11 @@ export const accountView = (state: AccountState) => {
   };
 };
 
-export const accountDocument = (state: AccountState, revision: number) => ({
+/** `openedAt`: when the account was opened (its AccountOpened event's time), for the accounts list. */
+export const accountDocument = (state: AccountState, revision: number, openedAt: string) => ({
   _id: state.opened!.accountId,
   _revision: revision,
+  _openedAt: openedAt,
   ...accountView(state),
 });
 
@@ -62,6 +64,7 @@ export const stockDocument = (
 export const orderDocument = (state: OrderState, revision: number, placedSequence: string) => {
   const placed = state.placed!;
   const lines = orderLines(state);
+  const pendingReasons = pendingReasonsOf(state);
   return {
     _id: `${placed.accountId}.${placed.orderId}`,
     _revision: revision,
@@ -78,9 +81,10 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     purchaseOrders: purchaseOrdersOf(state).map(({ purchaseOrderId, vendorAccountId }) => ({ purchaseOrderId, vendorAccountId })),
     /** Which SKUs each purchase order buys, for the backorder report. */
     _purchaseOrderSkus: purchaseOrdersOf(state).map(({ purchaseOrderId, lines }) => ({ purchaseOrderId, skus: lines.map((l) => l.sku) })),
-    pendingReasons: pendingReasonsOf(state),
-    /** Lines still pending, for the backorder report. */
+    pendingReasons,
+    /** Lines still pending, and the reasons recorded for them, for the backorder report's filters. */
     _pendingSkus: lines.filter((line) => line.pending > 0).map((line) => line.sku),
+    _pendingReasons: [...new Set(pendingReasons.map(({ reason }) => reason))],
   };
 };
 
