@@ -20,13 +20,15 @@ import { MetricsModule } from './metrics/metrics.module';
 import { AuthGuard } from './http/auth';
 import { IdempotencyInterceptor } from './http/idempotency';
 import { ProblemFilter } from './http/problem';
+import { WebhooksModule } from '@app/application/webhooks/webhooks.module';
+import { WebhooksController } from './controllers/webhooks.controller';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule, MetricsModule],
+      imports: [EventStoreModule.forRoot(config), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule, WebhooksModule, MetricsModule],
       controllers: [
         HealthController,
         DocsController,
@@ -38,6 +40,7 @@ export class AppModule {
         AdminController,
         AdminAccountsController,
         EventsController,
+        WebhooksController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

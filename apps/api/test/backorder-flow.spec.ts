@@ -150,8 +150,8 @@ forEachDeployment('the backorder flow', (start) => {
     await post('/accounts/S/orders', { orderId: 'o1', lines: [{ sku: 'A', quantity: 4 }, { sku: 'B', quantity: 2 }, { sku: 'C', quantity: 1 }, { sku: 'D', quantity: 1 }] }, 201);
     const pos = (await get('/accounts/S/purchase-orders?sourceOrderId=o1')).items;
     expect(pos.map((p: { vendorAccountId: string; lines: unknown }) => [p.vendorAccountId, p.lines])).toEqual([
-      ['V', [{ sku: 'A', quantity: 3, receivedQuantity: 0, closedQuantity: 0 }, { sku: 'B', quantity: 2, receivedQuantity: 0, closedQuantity: 0 }]],
-      ['W', [{ sku: 'C', quantity: 1, receivedQuantity: 0, closedQuantity: 0 }]],
+      ['V', [{ sku: 'A', quantity: 3, receivedQuantity: 0, closedQuantity: 0, roundingSurplus: 0 }, { sku: 'B', quantity: 2, receivedQuantity: 0, closedQuantity: 0, roundingSurplus: 0 }]],
+      ['W', [{ sku: 'C', quantity: 1, receivedQuantity: 0, closedQuantity: 0, roundingSurplus: 0 }]],
     ]);
     expect((await get('/accounts/S/orders/o1')).pendingReasons).toEqual(
       expect.arrayContaining([{ sku: 'D', reason: 'SKU_NOT_MAPPED' }, { sku: 'A', reason: 'AWAITING_VENDOR' }]),

@@ -7,7 +7,8 @@
  *    Every order must end READY, and the seller's bins must hold as assigned exactly what the
  *    orders show as assigned.
  * 2. A model-based run (fast-check): random programs of creates, adjustments, assignments,
- *    approvals, handovers (partial and full), cancellations, manual GRNs, settings and mapping
+ *    approvals, handovers (partial and full), cancellations, line changes (decreases and increases),
+ *    manual GRNs, settings and mapping
  *    changes over two sellers and four vendors (one of them buying from another), sent in
  *    concurrent waves; once the log is quiet every invariant holds and nothing was parked. Seeded
  *    (FC_SEED), the seed printed on failure; `npm run soak` runs it long (FC_RUNS, default 400).

@@ -204,7 +204,7 @@ describe('GET /docs', () => {
     }
   });
 
-  it('marks the optional bodies optional: handover, approve, assign, cancel, settings, and the admin commands that take none', () => {
+  it('marks the optional bodies optional: handover, approve, assign, cancel, close-short, close, settings, and the admin commands that take none', () => {
     const optional = operationsOf(document)
       .filter(({ operation }) => operation.requestBody && !operation.requestBody.required)
       .map(({ operation }) => operation.operationId)
@@ -214,6 +214,8 @@ describe('GET /docs', () => {
       'assignOrder',
       'cancelOrder',
       'changeSettings',
+      'closeOrderShort',
+      'closePurchaseOrder',
       'handOverOrder',
       'rebuildProjections',
       'retryParkedEvent',

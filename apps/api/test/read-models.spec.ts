@@ -37,8 +37,8 @@ describe('read models', () => {
       orderId: 'short',
       status: 'PENDING_INVENTORY',
       lines: [
-        { sku: 'SKU-A', quantity: 10, assigned: 9, pending: 1, handedOver: 0 },
-        { sku: 'SKU-B', quantity: 1, assigned: 1, pending: 0, handedOver: 0 },
+        { sku: 'SKU-A', quantity: 10, assigned: 9, pending: 1, handedOver: 0, closedShort: 0 },
+        { sku: 'SKU-B', quantity: 1, assigned: 1, pending: 0, handedOver: 0, closedShort: 0 },
       ],
       inventoryDetails: [
         { sku: 'SKU-A', locationId: 'main', binId: 'default', quantity: 5, source: 'stock' },
@@ -49,6 +49,7 @@ describe('read models', () => {
       purchaseOrders: [],
       // The seller buys nothing automatically (autoPoVendorLevel is off): the purchasing saga says so.
       pendingReasons: [{ sku: 'SKU-A', reason: 'AUTO_PO_DISABLED' }],
+      passedOverVendors: [],
     });
     expect((await get('/accounts/seller/orders/handed')).body).toMatchObject({
       status: 'PARTIALLY_HANDED_OVER',

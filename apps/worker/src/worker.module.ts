@@ -1,6 +1,6 @@
 /**
  * The worker hosts the processors (the fulfilment process manager and the read-model projection)
- * of a production deployment: the write side's services (the process manager's steps run through
+ * of a production deployment (and the webhooks' outbox and dispatcher): the write side's services (the process manager's steps run through
  * them) and the read side's projection, against the shared stores. It serves no HTTP.
  */
 import { DynamicModule, Module } from '@nestjs/common';
@@ -9,13 +9,14 @@ import { AppConfig } from '@app/config';
 import { ApplicationModule } from '@app/application/application.module';
 import { EventStoreModule } from '@app/event-store/nest/event-store.module';
 import { ReadModelsModule } from '@app/read-models/nest/read-models.module';
+import { WebhooksModule } from '@app/application/webhooks/webhooks.module';
 
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [EventStoreModule.forRoot({ ...config, RUN_PROCESSORS: true }), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule],
+      imports: [EventStoreModule.forRoot({ ...config, RUN_PROCESSORS: true }), CqrsModule.forRoot(), ApplicationModule, ReadModelsModule, WebhooksModule],
     };
   }
 }

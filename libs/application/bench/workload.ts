@@ -20,6 +20,7 @@ import { OrdersService } from '../src/services/orders.service';
 import { PurchaseOrdersService } from '../src/services/purchase-orders.service';
 import { mulberry32 } from '../../event-store/bench/mulberry32';
 import { FulfilmentService } from '../src/services/fulfilment.service';
+import { ClosingShortSteps } from '../src/services/closing-short.steps';
 import { fulfilmentSaga } from '../src/sagas/fulfilment.saga';
 import {
   BuyShortfallCommand,
@@ -29,6 +30,9 @@ import {
   OpenVendorOrderCommand,
   RunAssignmentRoundCommand,
   UnwindOrderCommand,
+  CloseForEndedVendorOrderCommand,
+  ClosePurchaseOrderOnRequestCommand,
+  SourceAgainCommand,
 } from '../src/commands/commands';
 import { DomainError } from '@app/domain/shared/decider';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
@@ -85,6 +89,7 @@ export class Workload {
   private readonly orders: OrdersService;
   private readonly purchaseOrders: PurchaseOrdersService;
   private readonly fulfilment: FulfilmentService;
+  private readonly closing: ClosingShortSteps;
   /** The position up to which the process manager's steps were taken. */
   private drained: bigint | undefined;
 
@@ -106,6 +111,7 @@ export class Workload {
     this.orders = new OrdersService(this.commands, this.accounts, this.inventory);
     this.purchaseOrders = new PurchaseOrdersService(this.commands);
     this.fulfilment = new FulfilmentService(this.commands, this.accounts, this.orders, this.purchaseOrders);
+    this.closing = new ClosingShortSteps(this.commands);
   }
 
   /** Takes the process manager's steps for everything appended since the last call, until the log is quiet. */
@@ -129,6 +135,9 @@ export class Workload {
     if (command instanceof InwardHandoverCommand) return f.inwardHandover(command.vendorAccountId, command.vendorOrderId, command.handoverId, command.context);
     if (command instanceof InwardGoodsCommand) return f.inwardGoods(command.accountId, command.purchaseOrderId, command.grnId, command.context);
     if (command instanceof UnwindOrderCommand) return f.unwindOrder(command.accountId, command.orderId, command.context);
+    if (command instanceof CloseForEndedVendorOrderCommand) return this.closing.closeForEndedVendorOrder(command.vendorAccountId, command.vendorOrderId, command.context);
+    if (command instanceof ClosePurchaseOrderOnRequestCommand) return this.closing.closeOnRequest(command.sellerAccountId, command.purchaseOrderId, command.context);
+    if (command instanceof SourceAgainCommand) return this.closing.sourceAgain(command.sellerAccountId, command.purchaseOrderId, command.context);
     throw new Error(`The workload does not take ${command.constructor.name}`);
   }
 

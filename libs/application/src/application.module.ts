@@ -9,6 +9,8 @@ import { fulfilmentSaga } from './sagas/fulfilment.saga';
 import { SagaProcessor } from './sagas/saga';
 import { FulfilmentService } from './services/fulfilment.service';
 import { FulfilmentProgress } from './services/fulfilment-progress';
+import { ClosingShortSteps } from './services/closing-short.steps';
+import { LineChangeSteps } from './services/line-change.steps';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
 import { AuditService } from './services/audit.service';
@@ -53,6 +55,8 @@ export const SAGAS = [fulfilmentSaga];
       inject: [CommandPath, AccountsService, OrdersService, PurchaseOrdersService],
       useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new FulfilmentService(c, a, o, p),
     },
+    { provide: ClosingShortSteps, inject: [CommandPath], useFactory: (c: CommandPath) => new ClosingShortSteps(c) },
+    { provide: LineChangeSteps, inject: [CommandPath, AccountsService], useFactory: (c: CommandPath, a: AccountsService) => new LineChangeSteps(c, a) },
     {
       provide: FulfilmentProgress,
       inject: [PROCESSOR_RUNNER, CHECKPOINT_STORE, EVENT_STORE],

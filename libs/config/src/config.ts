@@ -28,6 +28,14 @@ const EnvSchema = z
     /** Whether the api runs the sagas and projections itself (embedded default) or leaves them to a worker. */
     RUN_PROCESSORS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+    /** Webhook URLs may resolve to loopback, private or link-local addresses (tests, on-premises receivers). */
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    /** The wait after a webhook delivery's first failed attempt; it doubles (with jitter) each time, up to an hour. */
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+    /** How long a receiver has to answer one delivery attempt. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
+    /** Attempts in all before a delivery is FAILED (at least 5). */
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(5).max(50).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'esdb' && !env.ESDB_CONNECTION_STRING) {

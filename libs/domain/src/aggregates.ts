@@ -16,6 +16,10 @@ import { OrderCommand, OrderEvent } from './order/order.events';
 import { purchaseOrderDecider, PurchaseOrderState } from './purchase-order/purchase-order.decider';
 import { PurchaseOrderCommand, PurchaseOrderEvent } from './purchase-order/purchase-order.events';
 import { Decider } from './shared/decider';
+import { webhookDecider, WebhooksState } from './webhook/webhook.decider';
+import { WebhookCommand, WebhookEvent } from './webhook/webhook.events';
+import { deliveryDecider, DeliveriesState } from './webhook/delivery.decider';
+import { DeliveryCommand, DeliveryEvent } from './webhook/delivery.events';
 import { upcast } from './shared/event-versions';
 
 /** What the domain needs of an event read from the log. */
@@ -68,6 +72,20 @@ export const IdempotencyAggregate: Aggregate<IdempotencyState, IdempotencyComman
   category: 'idempotency',
   decider: idempotencyDecider,
   eventSchema: IdempotencyEvent,
+};
+
+/** An account's webhook registrations (`webhooks-<accountId>`): not a business stream either. */
+export const WebhooksAggregate: Aggregate<WebhooksState, WebhookCommand, WebhookEvent> = {
+  category: 'webhooks',
+  decider: webhookDecider,
+  eventSchema: WebhookEvent,
+};
+
+/** The deliveries to one webhook (`deliveries-<accountId>.<webhookId>`). */
+export const DeliveriesAggregate: Aggregate<DeliveriesState, DeliveryCommand, DeliveryEvent> = {
+  category: 'deliveries',
+  decider: deliveryDecider,
+  eventSchema: DeliveryEvent,
 };
 
 /** A stored event that does not parse as its aggregate's event. Never skipped. */

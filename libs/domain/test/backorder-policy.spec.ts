@@ -37,26 +37,29 @@ describe('backorder policy', () => {
       { sku: 'C', quantity: 1 },
       { sku: 'D', quantity: 4 },
     ];
-    const vendorOf = (sku: string) => ({ A: 'V', B: 'V', C: 'W', D: undefined })[sku as 'A'];
+    const vendorsOf = (sku: string) => {
+      const vendorAccountId = ({ A: 'V', B: 'V', C: 'W', D: undefined })[sku as 'A'];
+      return vendorAccountId === undefined ? [] : [{ vendorAccountId, leadTimeDays: 7, minOrderQuantity: 1, packSize: 1 }];
+    };
     const buying = { ...DEFAULT_SETTINGS, autoPoVendorLevel: true };
 
     it('groups the pending lines by vendor, one PO each, and says why the rest is not bought', () => {
-      const plan = planPurchase(pending, { settings: buying, vendorOf, chain: ['S'] });
+      const plan = planPurchase(pending, { settings: buying, vendorsOf, chain: ['S'] });
       expect([...plan.byVendor]).toEqual([
-        ['V', [{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 2 }]],
-        ['W', [{ sku: 'C', quantity: 1 }]],
+        ['V', [{ sku: 'A', quantity: 3, needed: 3 }, { sku: 'B', quantity: 2, needed: 2 }]],
+        ['W', [{ sku: 'C', quantity: 1, needed: 1 }]],
       ]);
       expect(plan.reasons).toEqual([{ sku: 'D', reason: 'SKU_NOT_MAPPED' }]);
     });
 
     it('buys nothing without autoPoVendorLevel', () => {
-      const plan = planPurchase(pending, { settings: DEFAULT_SETTINGS, vendorOf, chain: ['S'] });
+      const plan = planPurchase(pending, { settings: DEFAULT_SETTINGS, vendorsOf, chain: ['S'] });
       expect(plan.byVendor.size).toBe(0);
       expect(plan.reasons.map((r) => r.reason)).toEqual(Array(4).fill('AUTO_PO_DISABLED'));
     });
 
     it('does not buy from a vendor already in the chain', () => {
-      const plan = planPurchase(pending, { settings: buying, vendorOf, chain: ['S', 'W'] });
+      const plan = planPurchase(pending, { settings: buying, vendorsOf, chain: ['S', 'W'] });
       expect([...plan.byVendor.keys()]).toEqual(['V']);
       expect(plan.reasons).toEqual([
         { sku: 'C', reason: 'VENDOR_NOT_ELIGIBLE' },

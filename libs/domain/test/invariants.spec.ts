@@ -306,6 +306,18 @@ describe('invariants', () => {
       expect(log.violations()).toStrictEqual([{ invariant: 5, subject: `${ORDER} A`, detail: 'open POs bring 2, the line waits for 0' }]);
     });
 
+    it('is not broken by goods a vendor handed over before the line was reduced (in transit), only by more than those', () => {
+      const { log, voId } = waitingForVendor();
+      // The vendor hands over both units; the seller reduces its line to what it holds before they are received.
+      log.order('V', voId, { type: 'HandOverOrder', handoverId: 'vh-1' });
+      log.order('S', 'o-1', { type: 'ChangeOrderLine', sku: 'A', quantity: 1 });
+      expect(log.violations().filter((v) => v.invariant === 5)).toStrictEqual([]);
+      // Without the handover, the same reduction leaves the PO bringing more than the line waits for.
+      const other = waitingForVendor();
+      other.log.order('S', 'o-1', { type: 'ChangeOrderLine', sku: 'A', quantity: 1 });
+      expect(other.log.violations().filter((v) => v.invariant === 5)).toStrictEqual([{ invariant: 5, subject: `${ORDER} A`, detail: 'open POs bring 2, the line waits for 0' }]);
+    });
+
     it('is broken by a PO line received and closed beyond its quantity (a close written by hand)', () => {
       const { log, flow, poId, voId } = waitingForVendor();
       flow.handOver('V', voId, 'vh-1', { lines: [{ sku: 'A', quantity: 1 }] });

@@ -1081,6 +1081,7 @@ describe('order decider', () => {
       'NOTHING_TO_HAND_OVER',
       'HANDOVER_EXCEEDS_ASSIGNED',
       'ASSIGNMENT_EXCEEDS_PENDING',
+      'QUANTITY_BELOW_HANDED_OVER',
     ]);
 
     const check = (state: OrderState, step: number): void => {
@@ -1151,14 +1152,39 @@ describe('order decider', () => {
                       : roll < 0.77
                         ? endOrder()
                         : roll < 0.92
-                          ? purchaseDecided(round, [boughtPo(`po-${round}`, [{ sku, quantity: 1 }])], [{ sku, reason: 'AWAITING_VENDOR' }])
-                          : { type: 'RecordPendingReason', sku, reason: 'SKU_NOT_MAPPED' };
+                          ? ({
+                              ...purchaseDecided(round, [boughtPo(`po-${round}`, [{ sku, quantity: 1 }])], [{ sku, reason: 'AWAITING_VENDOR' }]),
+                              passedOver: random() < 0.5 ? [{ sku, vendorAccountId: 'W', reason: 'NOT_ELIGIBLE' as const }] : [],
+                            } as OrderCommand)
+                          : roll < 0.95
+                            ? { type: 'RecordPendingReason', sku, reason: 'SKU_NOT_MAPPED' }
+                            : roll < 0.975
+                              ? { type: 'RecordVendorClosedShort', purchaseOrderId: `po-${int(4)}`, vendorAccountId: 'V', lines: [{ sku, quantity: 1 }] }
+                              : { type: 'CloseOrderShort', reason: 'The vendor has no more' };
           try {
             apply(orderDecider.decide(command, state));
           } catch (error) {
             const code = (error as { code?: string }).code;
             if (code === undefined || !EXPECTED_REFUSALS.has(code)) throw error;
             counts.refused++;
+          }
+          // Every few steps a line changes (up or down) and the change's outcome is recorded: no randomness drawn.
+          if (step % 4 === 2) {
+            const changed = lines[step % lines.length]!.sku;
+            const now = orderLines(state).find((line) => line.sku === changed)?.quantity ?? 0;
+            const lineChange: OrderCommand[] = [
+              { type: 'ChangeOrderLine', sku: changed, quantity: Math.max(0, now + (step % 8 === 2 ? -3 : 2)) },
+              { type: 'CompleteLineChange', change: state.lineChanges?.length ?? 1, purchaseOrders: [] },
+            ];
+            for (const next of lineChange) {
+              try {
+                apply(orderDecider.decide(next, state));
+              } catch (error) {
+                const code = (error as { code?: string }).code;
+                if (code === undefined || !EXPECTED_REFUSALS.has(code)) throw error;
+                counts.refused++;
+              }
+            }
           }
           check(state, step);
           // Folding the same events again gives the same state (evolve is a function of the log).

@@ -347,8 +347,8 @@ describe('purchase order decider', () => {
         poClosed([{ sku: 'A', closedQuantity: 2 }, { sku: 'B', closedQuantity: 3 }]),
       ]);
       expect(purchaseOrderLines(state)).toStrictEqual([
-        { sku: 'A', quantity: 5, receivedQuantity: 1, closedQuantity: 2 },
-        { sku: 'B', quantity: 3, receivedQuantity: 0, closedQuantity: 3 },
+        { sku: 'A', quantity: 5, receivedQuantity: 1, closedQuantity: 2, roundingSurplus: 0 },
+        { sku: 'B', quantity: 3, receivedQuantity: 0, closedQuantity: 3, roundingSurplus: 0 },
       ]);
       expect(openQuantity(state, 'A')).toBe(2);
       expect(openQuantity(state, 'B')).toBe(0);
@@ -460,8 +460,8 @@ describe('purchase order decider', () => {
         goodsReceived('grn-2', [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 3 }], 'h-2'),
       ]);
       expect(purchaseOrderLines(state)).toStrictEqual([
-        { sku: 'A', quantity: 5, receivedQuantity: 3, closedQuantity: 0 },
-        { sku: 'B', quantity: 3, receivedQuantity: 3, closedQuantity: 0 },
+        { sku: 'A', quantity: 5, receivedQuantity: 3, closedQuantity: 0, roundingSurplus: 0 },
+        { sku: 'B', quantity: 3, receivedQuantity: 3, closedQuantity: 0, roundingSurplus: 0 },
       ]);
       expect(openQuantity(state, 'A')).toBe(2);
       expect(openQuantity(state, 'B')).toBe(0);

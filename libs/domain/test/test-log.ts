@@ -13,7 +13,7 @@
  * (libs/domain/src/fulfilment), as the application's FulfilmentService does, one step per method:
  * a spec breaks an invariant by leaving a step out or doing it wrong.
  */
-import { AccountState, binsForAssignment, mappedVendor, settingsOf } from '../src/account/account.decider';
+import { AccountState, binsForAssignment, settingsOf, vendorChoicesOf } from '../src/account/account.decider';
 import { AccountCommand, AccountEvent } from '../src/account/account.events';
 import {
   AccountAggregate,
@@ -255,7 +255,7 @@ export class FlowDriver {
     const reserved = this.reservedFor(accountId, order);
     const decision = purchaseDecision(order, round, {
       settings: settingsOf(account),
-      vendorOf: (sku) => mappedVendor(account, sku),
+      vendorsOf: (sku) => vendorChoicesOf(account, sku),
       onOrder: this.onOrderOf(accountId, order),
       reserved: (sku) => reserved.get(sku) ?? 0,
     });

@@ -6,6 +6,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { SAGAS } from '@app/application/application.module';
+import { WEBHOOK_OUTBOX } from '@app/application/webhooks/webhook-outbox.processor';
 import { DomainError } from '@app/domain/shared/decider';
 import { awaitParkedRetry, EventStore, isStale, listParked, ProcessorRunner, ProcessorStatusBoard, requestParkedRetry } from '@app/event-store';
 import { EVENT_STORE, PROCESSOR_RUNNER, STATUS_BOARD } from '@app/event-store/nest/tokens';
@@ -16,7 +17,7 @@ import { EmptyBody } from '../http/request-schemas';
 import { parseOrThrow } from '../http/validation';
 
 /** Every processor of the product, whether or not this process runs it. */
-export const PROCESSOR_NAMES = [READ_MODELS_PROCESSOR, ...SAGAS.map((saga) => saga.name)];
+export const PROCESSOR_NAMES = [READ_MODELS_PROCESSOR, ...SAGAS.map((saga) => saga.name), WEBHOOK_OUTBOX];
 
 const ParkedPath = z
   .object({

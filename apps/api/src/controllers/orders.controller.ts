@@ -1,5 +1,5 @@
 /** Orders: placing, approving, assigning, handing over and cancelling. */
-import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -7,16 +7,19 @@ import {
   ApproveOrderCommand,
   AssignOrderCommand,
   CancelOrderCommand,
+  CloseOrderShortCommand,
   HandOverOrderCommand,
   PlaceOrderCommand,
 } from '@app/application/commands/commands';
+import { ChangeOrderLineCommand } from '@app/application/commands/commands';
 import { Flows } from '@app/application/services/flows';
 import { OrderAnswer } from '@app/application/services/orders.service';
 import { orderStream } from '@app/domain/shared/streams';
 import { CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
 import { Idempotency, IdempotencyScope } from '../http/idempotency';
-import { AccountPath, EmptyBody, HandoverBody, OrderPath, PlaceOrderBody } from '../http/request-schemas';
+import { AccountPath, CloseBody, EmptyBody, HandoverBody, OrderPath, PlaceOrderBody } from '../http/request-schemas';
+import { ChangeLineBody, OrderLinePath } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
 
@@ -95,6 +98,15 @@ export class OrdersController {
     return { handoverId: result.handoverId, lines: result.lines };
   }
 
+  @Patch(':orderId/lines/:sku')
+  @HttpCode(200)
+  async changeLine(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId, sku } = parseOrThrow(OrderLinePath, params, 'path');
+    const { quantity } = parseOrThrow(ChangeLineBody, body);
+    const context = await this.context(principal, accountId, orderId);
+    return orderView(await withEventPosition(reply, context, () => this.bus.execute(new ChangeOrderLineCommand(accountId, orderId, sku, quantity, context))));
+  }
+
   @Post(':orderId/cancel')
   @HttpCode(200)
   async cancel(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -102,6 +114,17 @@ export class OrdersController {
     parseOrThrow(EmptyBody, body);
     const context = await this.context(principal, accountId, orderId);
     return orderView(await withEventPosition(reply, context, () => this.bus.execute(new CancelOrderCommand(accountId, orderId, context))));
+  }
+
+  /** What has not been handed over will not be (typically a vendor's order: its seller sources it again). */
+  @Post(':orderId/close-short')
+  @HttpCode(200)
+  async closeShort(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    const input = parseOrThrow(CloseBody, body ?? {});
+    const context = await this.context(principal, accountId, orderId);
+    const reason = input.reason ?? `Closed short by ${principal.kind === 'admin' ? 'the operator' : accountId}`;
+    return orderView(await withEventPosition(reply, context, () => this.bus.execute(new CloseOrderShortCommand(accountId, orderId, reason, context))));
   }
 
   /** Commands on an order carry on the flow the order belongs to (across accounts for vendor orders). */

@@ -11,8 +11,10 @@ import { z, ZodObject, ZodType } from 'zod';
 import {
   AccountsQuery,
   AddBinBody,
+  ChangeLineBody,
   AdjustmentBody,
   BackordersQuery,
+  CloseBody,
   ConsistentWithHeader,
   EmptyBody,
   GrnBody,
@@ -23,15 +25,17 @@ import {
   OrdersQuery,
   PlaceOrderBody,
   PurchaseOrdersQuery,
+  RankVendorsBody,
   SettingsBody,
 } from './request-schemas';
+import { DeliveriesQuery, RegisterWebhookBody } from './webhook-request-schemas';
 import * as Answers from './response-schemas';
 import { Adjustment, ID_PATTERN, MAX_QUANTITY, SKU_PATTERN } from '@app/domain/shared/ids';
 import { IdempotencyKey } from '@app/domain/idempotency/idempotency.events';
 import { PENDING_REASONS } from '@app/domain/order/order.events';
 import { PROCESSOR_NAMES } from '../controllers/admin.controller';
 
-type Tag = 'Accounts' | 'Inventory' | 'Orders' | 'Purchase orders' | 'Reports' | 'Audit' | 'Admin' | 'Operations';
+type Tag = 'Accounts' | 'Inventory' | 'Orders' | 'Purchase orders' | 'Reports' | 'Audit' | 'Webhooks' | 'Admin' | 'Operations';
 
 const TAGS: Record<Tag, string> = {
   Accounts: 'Sellers and vendors: settings, bins, which vendor a SKU is bought from',
@@ -40,6 +44,7 @@ const TAGS: Record<Tag, string> = {
   'Purchase orders': 'What a seller buys from its vendors for its backorders, and the goods received (GRNs)',
   Reports: 'Read models across orders',
   Audit: 'The event history of an order, a purchase order and a whole backorder flow',
+  Webhooks: 'Signed HTTP callbacks to your receiver when orders and purchase orders change',
   Admin: 'Operator endpoints (admin token only)',
   Operations: 'Probes, metrics and this reference (no token)',
 };
@@ -89,6 +94,8 @@ const OPERATIONS: readonly Operation[] = [
   { operationId: 'changeSettings', method: 'patch', path: '/accounts/{accountId}/settings', tag: 'Accounts', summary: 'Change any subset of the settings; answers all of them', kind: 'command', body: SettingsBody, bodyOptional: true, example: { autoPoVendorLevel: true }, status: 200, answer: Answers.AccountSettings },
   { operationId: 'addBin', method: 'post', path: '/accounts/{accountId}/bins', tag: 'Accounts', summary: 'Add a bin to a location (main by default)', kind: 'command', body: AddBinBody, example: { binId: 'shelf-a' }, status: 201, answer: Answers.BinAdded, errors: [409] },
   { operationId: 'mapVendor', method: 'put', path: '/accounts/{accountId}/products/{sku}/vendor', tag: 'Accounts', summary: 'Map a SKU to the vendor it is bought from', kind: 'command', body: MapVendorBody, example: { vendorAccountId: 'globex' }, status: 200, answer: Answers.VendorMapping, errors: [422] },
+  { operationId: 'rankVendors', method: 'put', path: '/accounts/{accountId}/products/{sku}/vendors', tag: 'Accounts', summary: 'Replace the SKU\'s vendors: 1 to 10, in preference order, with lead time, minimum order quantity and pack size', description: 'The purchasing step buys from the first vendor of the list that is eligible (a vendor account with isB2bNew and vendorPanelType 2, not already in the backorder chain, not closed short on the line). A vendor listed twice is 400; an account that is not a vendor is 422.', kind: 'command', body: RankVendorsBody, example: { vendors: [{ vendorAccountId: 'globex', leadTimeDays: 3, packSize: 12 }, { vendorAccountId: 'initech' }] }, status: 200, answer: Answers.SkuVendors, errors: [422] },
+  { operationId: 'getSkuVendors', method: 'get', path: '/accounts/{accountId}/products/{sku}/vendors', tag: 'Accounts', summary: 'The SKU\'s vendors in preference order (empty when it has none)', kind: 'read', status: 200, answer: Answers.SkuVendors },
   { operationId: 'unmapVendor', method: 'delete', path: '/accounts/{accountId}/products/{sku}/vendor', tag: 'Accounts', summary: 'Remove the SKU\'s vendor mapping (an unmapped SKU: 204, nothing written)', kind: 'command', status: 204 },
   { operationId: 'adjustStock', method: 'post', path: '/accounts/{accountId}/inventory/adjustments', tag: 'Inventory', summary: 'Add (positive) or remove (negative) stock in a bin (the Default Bin of main by default)', kind: 'command', body: AdjustmentBody, example: { adjustmentId: 'count-2024-05', sku: SKU, quantity: 10, reason: 'Stock count' }, status: 201, answer: Answers.BinStock, errors: [409] },
   { operationId: 'getInventory', method: 'get', path: '/accounts/{accountId}/inventory', tag: 'Inventory', summary: 'Stock per bin: on hand, assigned, reserved, available', kind: 'read', query: InventoryQuery, status: 200, answer: Answers.Inventory },
@@ -98,14 +105,21 @@ const OPERATIONS: readonly Operation[] = [
   { operationId: 'approveOrder', method: 'post', path: '/accounts/{accountId}/orders/{orderId}/approve', tag: 'Orders', summary: 'Approve an UNAPPROVED order; it is then assigned (an order not waiting for approval: answered as it is)', kind: 'command', body: EmptyBody, bodyOptional: true, status: 200, answer: Answers.OrderAnswer, errors: [409] },
   { operationId: 'assignOrder', method: 'post', path: '/accounts/{accountId}/orders/{orderId}/assign', tag: 'Orders', summary: 'Assign pending quantity from free stock', kind: 'command', body: EmptyBody, bodyOptional: true, status: 200, answer: Answers.OrderAnswer, errors: [409] },
   { operationId: 'handOverOrder', method: 'post', path: '/accounts/{accountId}/orders/{orderId}/handover', tag: 'Orders', summary: 'Hand over assigned quantity (all of it when no lines are given)', description: 'The same `handoverId` again with the same lines writes nothing; with other lines it is 409.', kind: 'command', body: HandoverBody, bodyOptional: true, example: { handoverId: 'h-1', lines: [{ sku: SKU, quantity: 3 }] }, status: 200, answer: Answers.Handover, errors: [409] },
+  { operationId: 'changeOrderLine', method: 'patch', path: '/accounts/{accountId}/orders/{orderId}/lines/{sku}', tag: 'Orders', summary: 'Change a line\'s quantity; answers the order after the change', description: 'A decrease gives up pending quantity first (its purchase orders, and their vendor orders, shrink by as much; one left with nothing open is cancelled, or closed if it received something), then reserved goods, then assigned units: all become free stock. Goods a vendor already handed over are still received; beyond the need they are free stock. An increase is pending, sourced like a new shortfall (free stock, then a new purchase order). `0` removes what is not handed over. 409 below what was handed over, on a cancelled, closed-short or fully handed-over order, or on a vendor order (it follows its purchase order); 404 for a SKU not on the order.', kind: 'command', body: ChangeLineBody, example: { quantity: 2 }, status: 200, answer: Answers.OrderAnswer, errors: [409] },
   { operationId: 'cancelOrder', method: 'post', path: '/accounts/{accountId}/orders/{orderId}/cancel', tag: 'Orders', summary: 'Cancel; releases assigned and reserved stock and ends its purchase orders', kind: 'command', body: EmptyBody, bodyOptional: true, status: 200, answer: Answers.OrderAnswer, errors: [409] },
+  { operationId: 'closeOrderShort', method: 'post', path: '/accounts/{accountId}/orders/{orderId}/close-short', tag: 'Orders', summary: 'Close short: what has not been handed over will not be; assigned stock is released (CLOSED_SHORT, or CANCELLED when nothing was handed over)', description: 'A vendor order closed short closes its purchase order in the seller\'s account, and the seller\'s order is sourced again from the SKU\'s next vendor. 409 when the order is handed over in full or cancelled; an order already closed short is answered as it is.', kind: 'command', body: CloseBody, bodyOptional: true, example: { reason: 'Discontinued' }, status: 200, answer: Answers.OrderAnswer, errors: [409] },
   { operationId: 'listPurchaseOrders', method: 'get', path: '/accounts/{accountId}/purchase-orders', tag: 'Purchase orders', summary: 'Purchase orders, a page at a time', kind: 'read', query: PurchaseOrdersQuery, status: 200, answer: Answers.PurchaseOrderPage },
   { operationId: 'getPurchaseOrder', method: 'get', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}', tag: 'Purchase orders', summary: 'One purchase order with lines, received quantities and GRNs', kind: 'read', status: 200, answer: Answers.PurchaseOrder },
   { operationId: 'receiveGoods', method: 'post', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/grns', tag: 'Purchase orders', summary: 'Manual GRN: inward goods into the Default Bin; 409 above the open quantity', kind: 'command', body: GrnBody, example: { grnId: 'grn-1', lines: [{ sku: SKU, quantity: 3 }] }, status: 201, answer: Answers.Grn, errors: [409, 422] },
+  { operationId: 'closePurchaseOrder', method: 'post', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/close', tag: 'Purchase orders', summary: 'Close the open remainder (closedQuantity per line, status CLOSED); its vendor order is closed short and the source order is sourced again', description: 'Goods the vendor already handed over stay open to be received. 409 on a cancelled purchase order or one received in full; a closed one is answered as it is.', kind: 'command', body: CloseBody, bodyOptional: true, example: { reason: 'Vendor cannot deliver' }, status: 200, answer: Answers.PurchaseOrder, errors: [409] },
   { operationId: 'getBackorderReport', method: 'get', path: '/accounts/{accountId}/reports/backorders', tag: 'Reports', summary: `Pending quantity per order line with its reason (${PENDING_REASONS.join(', ')})`, kind: 'read', query: BackordersQuery, status: 200, answer: Answers.BackorderReport },
   { operationId: 'listOrderEvents', method: 'get', path: '/accounts/{accountId}/orders/{orderId}/events', tag: 'Audit', summary: 'The order stream\'s events in order', status: 200, answer: Answers.StreamEvents },
   { operationId: 'listPurchaseOrderEvents', method: 'get', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/events', tag: 'Audit', summary: 'The PO stream\'s events in order', status: 200, answer: Answers.StreamEvents },
   { operationId: 'getOrderTrail', method: 'get', path: '/accounts/{accountId}/orders/{orderId}/trail', tag: 'Audit', summary: 'Every event of the order\'s backorder flow across accounts, in global order', kind: 'read', status: 200, answer: Answers.Trail },
+  { operationId: 'registerWebhook', method: 'post', path: '/accounts/{accountId}/webhooks', tag: 'Webhooks', summary: 'Register a receiver URL for event types; answers the signing secret once', description: 'The URL must be http:// or https://; one whose host resolves to a loopback, private or link-local address is 400 (unless the service runs with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true). Redirects are not followed. At most 20 webhooks per account (422).', kind: 'command', body: RegisterWebhookBody, example: { url: 'https://erp.example.com/hooks/backorders', events: ['order.backordered', 'order.ready', 'purchase_order.received'] }, status: 201, answer: Answers.RegisteredWebhook, location: true, errors: [409, 422] },
+  { operationId: 'listWebhooks', method: 'get', path: '/accounts/{accountId}/webhooks', tag: 'Webhooks', summary: 'The account\'s webhooks (without their secrets)', status: 200, answer: Answers.WebhookList },
+  { operationId: 'removeWebhook', method: 'delete', path: '/accounts/{accountId}/webhooks/{webhookId}', tag: 'Webhooks', summary: 'Remove a webhook: it gets nothing more, and its pending deliveries are FAILED', kind: 'command', status: 204 },
+  { operationId: 'listWebhookDeliveries', method: 'get', path: '/accounts/{accountId}/webhooks/{webhookId}/deliveries', tag: 'Webhooks', summary: 'The webhook\'s deliveries in the order they were scheduled: PENDING, DELIVERED or FAILED, with attempts', query: DeliveriesQuery, status: 200, answer: Answers.DeliveryPage },
   { operationId: 'replayStream', method: 'get', path: '/admin/streams/{stream}/events', tag: 'Admin', summary: 'Raw replay of one stream, as stored', access: 'admin', query: ReplayQuery, status: 200, answer: Answers.RecordedEvents },
   { operationId: 'rebuildProjections', method: 'post', path: '/admin/projections/rebuild', tag: 'Admin', summary: 'Rebuild every read model from the first event', access: 'admin', body: EmptyBody, bodyOptional: true, status: 200, answer: Answers.Rebuilt },
   { operationId: 'listProcessors', method: 'get', path: '/admin/processors', tag: 'Admin', summary: 'Each processor: its state, checkpoint and the events it parked (business conflicts)', access: 'admin', status: 200, answer: Answers.Processors },
@@ -143,6 +157,7 @@ const PATH_PARAMETERS: Record<string, object> = {
   stream: { type: 'string', minLength: 1, maxLength: 300, description: 'A stream name, e.g. `order-<accountId>.<orderId>`' },
   name: { type: 'string', enum: PROCESSOR_NAMES, description: 'A processor' },
   parkedId: { type: 'string', pattern: '^(0|[1-9][0-9]{0,19})$' },
+  webhookId: { type: 'string', pattern: ID_PATTERN.source },
 };
 
 const PROBLEMS: Record<number, string> = {

@@ -3,8 +3,9 @@
  * them and /docs is generated from them.
  */
 import { z } from 'zod';
-import { AccountType, Adjustment, Id, OrderLine, Sku } from '@app/domain/shared/ids';
+import { AccountType, Adjustment, Id, MAX_QUANTITY, OrderLine, Sku } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
+import { MAX_LEAD_TIME_DAYS, MAX_RANKED_VENDORS, MAX_ROUNDING } from '@app/domain/account/account.events';
 import { ORDER_STATUSES, PENDING_REASONS } from '@app/domain/order/order.events';
 import { BACKORDER_CURSOR } from '@app/read-models/queries';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
@@ -13,6 +14,7 @@ export const AccountPath = z.object({ accountId: Id }).strict();
 export const OrderPath = z.object({ accountId: Id, orderId: Id }).strict();
 export const PurchaseOrderPath = z.object({ accountId: Id, purchaseOrderId: Id }).strict();
 export const SkuPath = z.object({ accountId: Id, sku: Sku }).strict();
+export const OrderLinePath = z.object({ accountId: Id, orderId: Id, sku: Sku }).strict();
 
 /** Lines of an order, handover or GRN: each SKU once, no field beyond sku and quantity. */
 const Lines = z
@@ -41,6 +43,37 @@ export const SettingsBody = SettingsPatch;
 export const AddBinBody = z.object({ binId: Id, locationId: Id.optional() }).strict();
 
 export const MapVendorBody = z.object({ vendorAccountId: Id }).strict();
+
+/** A SKU's vendors in preference order: 1 to 10, each account once (a repeat is a 400 naming it). */
+export const RankVendorsBody = z
+  .object({
+    vendors: z
+      .array(
+        z
+          .object({
+            vendorAccountId: Id,
+            leadTimeDays: z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).max(MAX_LEAD_TIME_DAYS).optional(),
+            minOrderQuantity: z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be positive' }).max(MAX_ROUNDING).optional(),
+            packSize: z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be positive' }).max(MAX_ROUNDING).optional(),
+          })
+          .strict(),
+      )
+      .min(1, { message: 'must list at least one vendor' })
+      .max(MAX_RANKED_VENDORS, { message: `must list at most ${MAX_RANKED_VENDORS} vendors` })
+      .superRefine((vendors, ctx) => {
+        const seen = new Set<string>();
+        vendors.forEach((vendor, index) => {
+          if (seen.has(vendor.vendorAccountId)) {
+            ctx.addIssue({ code: 'custom', path: [index, 'vendorAccountId'], message: `repeats vendor ${vendor.vendorAccountId}: list each vendor once` });
+          }
+          seen.add(vendor.vendorAccountId);
+        });
+      }),
+  })
+  .strict();
+
+/** `close-short` and a PO's `close`: an optional reason (the body may be left out). */
+export const CloseBody = z.object({ reason: z.string().trim().min(1, { message: 'must not be empty' }).max(500).optional() }).strict();
 
 export const AdjustmentBody = z
   .object({
@@ -73,6 +106,17 @@ export const GrnBody = z
   .object({
     grnId: Id.optional(),
     lines: Lines,
+  })
+  .strict();
+
+/** `PATCH …/orders/{o}/lines/{sku}`: the line's new quantity; 0 removes what is not handed over. */
+export const ChangeLineBody = z
+  .object({
+    quantity: z
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(0, { message: 'must not be negative' })
+      .max(MAX_QUANTITY, { message: `must be at most ${MAX_QUANTITY}` }),
   })
   .strict();
 

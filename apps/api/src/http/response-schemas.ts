@@ -8,8 +8,10 @@
 import { z } from 'zod';
 import { AccountType, Id, Sku } from '@app/domain/shared/ids';
 import { Settings } from '@app/domain/shared/settings';
-import { ORDER_STATUSES, PENDING_REASONS } from '@app/domain/order/order.events';
+import { ORDER_STATUSES, PENDING_REASONS, VENDOR_SKIP_REASONS } from '@app/domain/order/order.events';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
+import { WEBHOOK_EVENT_TYPES } from '@app/domain/webhook/webhook.events';
+import { DELIVERY_STATUSES } from '@app/domain/webhook/delivery.events';
 
 /** A global position of the log, or anything else bigint: a decimal string, never a JSON number. */
 const Decimal = z.string().regex(/^(0|[1-9][0-9]*)$/);
@@ -20,13 +22,26 @@ const NextCursor = z.string().nullable().describe('Pass as `after` for the next 
 
 export const VendorMapping = z.object({ sku: Sku, vendorAccountId: Id });
 
+/** One vendor of a SKU's list, its terms' defaults filled in. */
+export const RankedVendor = z.object({
+  vendorAccountId: Id,
+  leadTimeDays: Count.describe('Days from the purchase to the expected delivery (default 7)'),
+  minOrderQuantity: Count.describe('A PO line is at least this (default 1)'),
+  packSize: Count.describe('A PO line is a multiple of this (default 1)'),
+});
+
+export const SkuVendors = z.object({
+  sku: Sku,
+  vendors: z.array(RankedVendor).describe('In preference order; empty when the SKU has no vendor'),
+});
+
 export const Account = z.object({
   accountId: Id,
   name: z.string(),
   type: AccountType,
   settings: Settings,
   locations: z.array(z.object({ locationId: Id, bins: z.array(z.object({ binId: Id })) })).describe('The main location first'),
-  vendorMappings: z.array(VendorMapping),
+  vendorMappings: z.array(VendorMapping.extend({ vendors: z.array(RankedVendor).describe('The SKU\'s vendors in preference order; vendorAccountId is the first') })),
 });
 
 export const OpenedAccount = Account.extend({
@@ -74,7 +89,16 @@ export const Order = z.object({
     .object({ purchaseOrderId: Id, sellerAccountId: Id })
     .optional()
     .describe('A vendor order: the purchase order it fulfils'),
-  lines: z.array(z.object({ sku: Sku, quantity: Count, assigned: Count, pending: Count, handedOver: Count })),
+  lines: z.array(
+    z.object({
+      sku: Sku,
+      quantity: Count,
+      assigned: Count,
+      pending: Count,
+      handedOver: Count,
+      closedShort: Count.describe('Quantity that will not come from purchase orders that were closed short'),
+    }),
+  ),
   inventoryDetails: z
     .array(
       z.object({
@@ -89,6 +113,9 @@ export const Order = z.object({
     .describe('What the order holds now, per bin and source'),
   purchaseOrders: z.array(z.object({ purchaseOrderId: Id, vendorAccountId: Id })),
   pendingReasons: z.array(z.object({ sku: Sku, reason: z.enum(PENDING_REASONS) })).describe('Why each line still pending waits'),
+  passedOverVendors: z
+    .array(z.object({ round: z.int().positive(), sku: Sku, vendorAccountId: Id, reason: z.enum(VENDOR_SKIP_REASONS) }))
+    .describe('Vendors of the SKU\'s list the purchasing step passed over, per sourcing round, and why'),
 });
 
 export const OrderPage = z.object({ items: z.array(Order), next: NextCursor });
@@ -115,7 +142,16 @@ export const PurchaseOrder = z.object({
   vendorOrderId: Id.optional().describe('The order opened in the vendor\'s account'),
   vendorOrderError: z.string().optional().describe('Why no vendor order was opened'),
   sourceOrderId: Id,
-  lines: z.array(z.object({ sku: Sku, quantity: Count, receivedQuantity: Count, closedQuantity: Count })),
+  expectedAt: Timestamp.optional().describe('When the vendor is expected to deliver: creation plus its leadTimeDays'),
+  lines: z.array(
+    z.object({
+      sku: Sku,
+      quantity: Count,
+      receivedQuantity: Count,
+      closedQuantity: Count.describe('Will not come: closed with the PO'),
+      roundingSurplus: Count.describe('Bought beyond the source order\'s need (minimum order quantity, pack size): free stock once received'),
+    }),
+  ),
   grns: z.array(Grn),
 });
 
@@ -269,6 +305,28 @@ export const Problem = z.looseObject({
   errors: z.array(z.object({ field: z.string(), message: z.string(), code: z.string().optional() })).describe('Each invalid field'),
 });
 
+/** A webhook registration (docs/api.md, "Webhooks"). */
+export const Webhook = z.object({
+  webhookId: Id,
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+  registeredAt: Timestamp,
+});
+export const RegisteredWebhook = Webhook.extend({
+  secret: z.string().describe('Signs every delivery (X-Webhook-Signature); shown in this answer only'),
+});
+export const WebhookList = z.object({ items: z.array(Webhook) });
+export const WebhookDelivery = z.object({
+  deliveryId: Id.describe('Stable across attempts: the X-Webhook-Id header; receivers dedupe by it'),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: Count,
+  lastStatusCode: z.int().optional().describe("The receiver's status code at the last attempt that got an answer"),
+  lastError: z.string().optional().describe('Why the last attempt got no answer (a timeout, a refused connection), or why it was abandoned'),
+  nextAttemptAt: Timestamp.optional().describe('While PENDING after a failed attempt: when the next one is due'),
+});
+export const DeliveryPage = z.object({ items: z.array(WebhookDelivery), next: NextCursor });
+
 /** The named schemas of the document's components, by the name they are published under. */
 export const RESPONSE_SCHEMAS = {
   Account,
@@ -276,6 +334,8 @@ export const RESPONSE_SCHEMAS = {
   AccountSettings,
   BinAdded,
   VendorMapping,
+  RankedVendor,
+  SkuVendors,
   BinStock,
   Inventory,
   InventoryRow,
@@ -305,6 +365,11 @@ export const RESPONSE_SCHEMAS = {
   AccountSummary,
   AccountPage,
   ApiKey,
+  Webhook,
+  RegisteredWebhook,
+  WebhookList,
+  WebhookDelivery,
+  DeliveryPage,
   OpenApiDocument,
   Problem,
 } as const;

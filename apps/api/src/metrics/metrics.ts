@@ -1,9 +1,11 @@
 /**
  * The api's Prometheus metrics, in a registry of its own (one per application: tests start many in
  * one process): HTTP latency by route pattern and status, the events this process appended, and
- * each processor's position, lag and parked events, read at scrape time.
+ * each processor's position, lag and parked events, read at scrape time, and the webhook delivery
+ * attempts of this process's dispatcher.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { WebhookDispatcher } from '@app/application/webhooks/webhook-dispatcher';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { EventStore, listParked } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
@@ -69,13 +71,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts this process made, by what became of the delivery: delivered, retrying (failed, tried again later), failed (no attempt left, or the webhook removed). Counted where the dispatcher runs: the api on the embedded default, nowhere on an api beside a worker',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   private readonly parkedCache = new Map<string, { count: number; at: number }>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly probe: HealthProbe,
+    @Optional() dispatcher?: WebhookDispatcher,
   ) {
     countAppends(store, (events) => this.eventsAppended.inc(events));
+    for (const status of ['delivered', 'retrying', 'failed']) this.webhookDeliveries.inc({ status }, 0);
+    dispatcher?.onAttempt((status) => this.webhookDeliveries.inc({ status }));
   }
 
   observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void {

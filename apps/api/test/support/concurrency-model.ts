@@ -5,6 +5,9 @@
  * fulfilment process manager's. Once the log is quiet every invariant must hold (the same check as
  * `npm run audit -- verify --invariants`) and no processor may have parked anything.
  *
+ * Line changes (decreases and increases) race handovers, GRNs and the steps they set off; so do
+ * orders closed short and POs closed by their seller, which source the rest again from ranked lists.
+ *
  * Commands refer to orders and POs by index: the index is resolved when the command is sent,
  * against what exists then (a vendor's orders are the ones its POs opened), so a command may hit
  * an order in any state, or be refused; refusals are part of the traffic.
@@ -49,6 +52,11 @@ const MAPPINGS: readonly [AccountId, Sku, AccountId][] = [
   ['V1', 'A', 'V2'],
   ['V1', 'B', 'V2'],
 ];
+/** Ranked lists (replacing the mapping above): closing short moves the line to the next vendor; packs round up. */
+const RANKED: readonly [AccountId, Sku, { vendorAccountId: AccountId; packSize?: number; minOrderQuantity?: number }[]][] = [
+  ['S1', 'B', [{ vendorAccountId: 'V2', packSize: 3 }, { vendorAccountId: 'V1' }]],
+  ['S1', 'C', [{ vendorAccountId: 'V4' }, { vendorAccountId: 'V3', minOrderQuantity: 2 }, { vendorAccountId: 'V2' }]],
+];
 const STOCK: readonly [AccountId, Sku, number][] = [
   ['S1', 'A', 2],
   ['S1', 'B', 1],
@@ -80,7 +88,13 @@ export type Command =
   | { kind: 'handover'; account: AccountId; order: number; partial: boolean }
   | { kind: 'grn'; seller: (typeof SELLERS)[number]; po: number; partial: boolean }
   | { kind: 'settings'; setting: number; value: number }
-  | { kind: 'map'; seller: AccountId; sku: Sku; vendor: AccountId | null };
+  | { kind: 'map'; seller: AccountId; sku: Sku; vendor: AccountId | null }
+  /** A line of the order (by index) changed by `delta` (at least 0): decreases and increases, racing handovers. */
+  | { kind: 'change'; account: AccountId; order: number; line: number; delta: number }
+  /** An order (typically a vendor's) closed short: its seller's PO closes and the rest is sourced again. */
+  | { kind: 'closeShort'; account: AccountId; order: number }
+  /** A seller closes a PO's open remainder (by index, as for a GRN). */
+  | { kind: 'closePo'; seller: (typeof SELLERS)[number]; po: number };
 
 /** One wave: commands sent at once, each after its delay (ms); then a pause (ms) before the next. */
 export type Wave = { readonly commands: { readonly delay: number; readonly command: Command }[]; readonly pause: number };
@@ -104,7 +118,20 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('handover' as const), account, order: orderRef, partial: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), account, order: orderRef }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('grn' as const), seller: fc.constantFrom(...SELLERS), po: orderRef, partial: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('change' as const),
+      // Mostly sellers' orders (a vendor order follows its PO: V1's are refused).
+      account: fc.constantFrom<AccountId>('S1', 'S2', 'S1', 'S2', 'V1'),
+      order: orderRef,
+      line: fc.nat({ max: 2 }),
+      delta: fc.integer({ min: -4, max: 3 }).filter((d) => d !== 0),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settings' as const), setting: fc.nat({ max: SETTINGS.length - 1 }), value: fc.nat({ max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('closeShort' as const), account: fc.constantFrom<AccountId>('V1', 'V2', 'V3', 'S1'), order: orderRef }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('closePo' as const), seller: fc.constantFrom(...SELLERS), po: orderRef }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -143,6 +170,10 @@ export const setUpWorld = async (api: ApiHarness): Promise<void> => {
     if (answer.status !== 200) throw new Error(`mapping ${seller} ${s}: ${answer.status}`);
   }
   for (const [id, s, quantity] of STOCK) await api.adjust(id, s, quantity);
+  for (const [seller, s, vendors] of RANKED) {
+    const answer = await api.request('PUT', `/accounts/${seller}/products/${s}/vendors`, { body: { vendors } });
+    if (answer.status !== 200) throw new Error(`ranking ${seller} ${s}: ${answer.status}`);
+  }
 };
 
 /** Sends the program, waits for a quiet log, and reports what the invariants and processors say. */
@@ -210,6 +241,25 @@ export const runProgram = async (api: ApiHarness, waves: readonly Wave[]): Promi
         if (!po || open.length === 0) return 0;
         const lines = c.partial ? [{ sku: open[0]!.sku, quantity: Math.max(1, open[0]!.quantity >> 1) }] : open;
         return (await api.post(`/accounts/${buyer}/purchase-orders/${po.purchaseOrderId}/grns`, { lines })).status;
+      }
+      case 'change': {
+        const target = await anOrder(c.account, c.order);
+        if (!target) return 0;
+        const order = (await api.request('GET', `/accounts/${target.account}/orders/${target.orderId}`)).body as { lines?: { sku: string; quantity: number }[] };
+        const line = pick(order.lines ?? [], c.line);
+        if (!line) return 0;
+        return (await api.request('PATCH', `/accounts/${target.account}/orders/${target.orderId}/lines/${line.sku}`, { body: { quantity: Math.max(0, line.quantity + c.delta) } })).status;
+      }
+      case 'closeShort': {
+        const target = await anOrder(c.account, c.order);
+        if (!target) return 0;
+        return (await api.post(`/accounts/${target.account}/orders/${target.orderId}/close-short`)).status;
+      }
+      case 'closePo': {
+        const pos: { purchaseOrderId: string }[] = (await api.request('GET', `/accounts/${c.seller}/purchase-orders?limit=200`)).body.items;
+        const po = pick(pos, c.po);
+        if (!po) return 0;
+        return (await api.post(`/accounts/${c.seller}/purchase-orders/${po.purchaseOrderId}/close`)).status;
       }
       case 'settings': {
         const setting = SETTINGS[c.setting]!;

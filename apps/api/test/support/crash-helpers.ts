@@ -9,6 +9,7 @@ import { RecordedEvent, SubscriptionFilter } from '@app/event-store';
 import { openSqliteDatabase } from '@app/event-store/sqlite/sqlite-database';
 import { SAGAS } from '@app/application/application.module';
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
+import { WEBHOOK_OUTBOX, WEBHOOK_OUTBOX_FILTER } from '@app/application/webhooks/webhook-outbox.processor';
 import { ChildApi, readLog } from './child-api';
 
 export type Answer = { status: number; body: any };
@@ -16,6 +17,7 @@ export type Answer = { status: number; body: any };
 /** Every processor the api hosts, with the part of the log it is fed. */
 export const PROCESSOR_FILTERS: ReadonlyMap<string, SubscriptionFilter> = new Map<string, SubscriptionFilter>([
   [READ_MODELS_PROCESSOR, {}],
+  [WEBHOOK_OUTBOX, WEBHOOK_OUTBOX_FILTER],
   ...SAGAS.map(
     (saga) => [saga.name, saga.filter] as [string, SubscriptionFilter],
   ),

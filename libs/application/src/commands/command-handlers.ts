@@ -6,7 +6,9 @@ import { OrdersService } from '../services/orders.service';
 import { PurchaseOrdersService } from '../services/purchase-orders.service';
 import { FulfilmentService } from '../services/fulfilment.service';
 import { FulfilmentProgress } from '../services/fulfilment-progress';
+import { ClosingShortSteps } from '../services/closing-short.steps';
 import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
+import { LINE_CHANGE_HANDLERS } from './line-change.handlers';
 import {
   BuyShortfallCommand,
   InwardHandoverCommand,
@@ -29,6 +31,12 @@ import {
   RotateApiKeyCommand,
   ReceiveGoodsCommand,
   UnmapVendorCommand,
+  RankVendorsCommand,
+  CloseOrderShortCommand,
+  ClosePurchaseOrderCommand,
+  CloseForEndedVendorOrderCommand,
+  ClosePurchaseOrderOnRequestCommand,
+  SourceAgainCommand,
 } from './commands';
 
 @CommandHandler(OpenAccountCommand)
@@ -219,7 +227,75 @@ export class UnwindOrderHandler implements ICommandHandler<UnwindOrderCommand> {
   }
 }
 
+@CommandHandler(RankVendorsCommand)
+export class RankVendorsHandler implements ICommandHandler<RankVendorsCommand> {
+  constructor(private readonly accounts: AccountsService) {}
+  execute(c: RankVendorsCommand) {
+    return this.accounts.rankVendors(c.accountId, c.sku, c.vendors, c.context);
+  }
+}
+
+/** Closing short is the order's; the answer waits until the process manager released its stock and closed its PO. */
+@CommandHandler(CloseOrderShortCommand)
+export class CloseOrderShortHandler implements ICommandHandler<CloseOrderShortCommand> {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: CloseOrderShortCommand) {
+    const closed = await this.orders.closeOrderShort(c.accountId, c.orderId, c.reason, c.context);
+    if (closed.position === undefined) return closed;
+    await this.progress.awaitSteps(orderStream(c.accountId, c.orderId), closed.position, c.context);
+    return this.orders.current(c.accountId, c.orderId, c.context);
+  }
+}
+
+/** The close request is the PO's; the answer waits until the process manager ended its vendor order and closed it. */
+@CommandHandler(ClosePurchaseOrderCommand)
+export class ClosePurchaseOrderHandler implements ICommandHandler<ClosePurchaseOrderCommand> {
+  constructor(
+    private readonly purchaseOrders: PurchaseOrdersService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: ClosePurchaseOrderCommand) {
+    const requested = await this.purchaseOrders.requestClose(c.accountId, c.purchaseOrderId, c.reason, c.context);
+    if (requested.position === undefined) return requested;
+    await this.progress.awaitSteps(purchaseOrderStream(c.accountId, c.purchaseOrderId), requested.position, c.context);
+    return this.purchaseOrders.current(c.accountId, c.purchaseOrderId, c.context);
+  }
+}
+
+@CommandHandler(CloseForEndedVendorOrderCommand)
+export class CloseForEndedVendorOrderHandler implements ICommandHandler<CloseForEndedVendorOrderCommand> {
+  constructor(private readonly steps: ClosingShortSteps) {}
+  execute(c: CloseForEndedVendorOrderCommand) {
+    return this.steps.closeForEndedVendorOrder(c.vendorAccountId, c.vendorOrderId, c.context);
+  }
+}
+
+@CommandHandler(ClosePurchaseOrderOnRequestCommand)
+export class ClosePurchaseOrderOnRequestHandler implements ICommandHandler<ClosePurchaseOrderOnRequestCommand> {
+  constructor(private readonly steps: ClosingShortSteps) {}
+  execute(c: ClosePurchaseOrderOnRequestCommand) {
+    return this.steps.closeOnRequest(c.sellerAccountId, c.purchaseOrderId, c.context);
+  }
+}
+
+@CommandHandler(SourceAgainCommand)
+export class SourceAgainHandler implements ICommandHandler<SourceAgainCommand> {
+  constructor(private readonly steps: ClosingShortSteps) {}
+  execute(c: SourceAgainCommand) {
+    return this.steps.sourceAgain(c.sellerAccountId, c.purchaseOrderId, c.context);
+  }
+}
+
 export const COMMAND_HANDLERS = [
+  RankVendorsHandler,
+  CloseOrderShortHandler,
+  ClosePurchaseOrderHandler,
+  CloseForEndedVendorOrderHandler,
+  ClosePurchaseOrderOnRequestHandler,
+  SourceAgainHandler,
   RunAssignmentRoundHandler,
   BuyShortfallHandler,
   OpenVendorOrderHandler,
@@ -241,4 +317,5 @@ export const COMMAND_HANDLERS = [
   CancelOrderHandler,
   ReceiveGoodsHandler,
   CreatePurchaseOrderHandler,
+  ...LINE_CHANGE_HANDLERS,
 ];

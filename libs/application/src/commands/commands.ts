@@ -11,6 +11,7 @@ import type { InventoryService } from '../services/inventory.service';
 import type { OrderAnswer, PlaceOrderInput } from '../services/orders.service';
 import type { PurchaseOrdersService } from '../services/purchase-orders.service';
 import type { OrdersService } from '../services/orders.service';
+import type { RankedVendor } from '@app/domain/account/account.events';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
@@ -228,6 +229,115 @@ export class UnwindOrderCommand extends Command<void> {
   constructor(
     readonly accountId: string,
     readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+// ---- ranked vendors, closing short and sourcing again --------------------------------------
+
+export class RankVendorsCommand extends Command<Result<AccountsService['rankVendors']>> {
+  constructor(
+    readonly accountId: string,
+    readonly sku: string,
+    readonly vendors: readonly RankedVendor[],
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** `POST …/orders/{o}/close-short`: answered once the process manager released its stock and closed its PO. */
+export class CloseOrderShortCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly reason: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** `POST …/purchase-orders/{p}/close`: answered once the process manager closed it. */
+export class ClosePurchaseOrderCommand extends Command<Result<PurchaseOrdersService['requestClose']>> {
+  constructor(
+    readonly accountId: string,
+    readonly purchaseOrderId: string,
+    readonly reason: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: a vendor order ended, so the PO it was opened for closes short. */
+export class CloseForEndedVendorOrderCommand extends Command<void> {
+  constructor(
+    readonly vendorAccountId: string,
+    readonly vendorOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: the seller asked to close the PO. */
+export class ClosePurchaseOrderOnRequestCommand extends Command<void> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly purchaseOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: a PO closed short, so its source order sources the rest again. */
+export class SourceAgainCommand extends Command<void> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly purchaseOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** `PATCH …/orders/{o}/lines/{sku}`: the line's new quantity; answers the order once the process manager carried the change. */
+export class ChangeOrderLineCommand extends Command<OrderAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly sku: string,
+    readonly quantity: number,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: carries line change `change` of the order to its POs, their vendor orders and its reserved goods. */
+export class CarryOutLineChangeCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly change: number,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: units an order gave back (InventoryReleased) become free stock in their bins. */
+export class ReleaseAtBinsCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly releaseId: string,
+    readonly sku: string,
+    readonly bins: readonly { locationId: string; binId: string; quantity: number }[],
     readonly context: CommandContext,
   ) {
     super();

@@ -9,9 +9,14 @@
  * order stream:  round opened (placed, approved, assignment requested) → run the round
  *                round completed → buy its shortfall
  *                handed over     → the units leave the bins; a vendor order's becomes a GRN
- *                cancelled, closed short, refused → release its stock, end its POs
+ *                line changed    → shrink its POs and their vendor orders, free reserved goods (line-change.steps.ts)
+ *                inventory released → the units it gave back are free stock in their bins
+ *                cancelled, closed short, refused → release its stock, end its POs; a vendor
+ *                                  order's PO closes short (closing-short.steps.ts)
  * PO stream:     created         → open the vendor's order
  *                goods received  → inward into the bin, reserved for the source order, assign
+ *                close requested → end the vendor order, close the PO
+ *                closed short    → the source order sources the rest again
  */
 import { ICommand } from '@nestjs/cqrs';
 import { OrderAggregate, parseRecordedEvent, PurchaseOrderAggregate } from '@app/domain/aggregates';
@@ -27,6 +32,11 @@ import {
   OpenVendorOrderCommand,
   RunAssignmentRoundCommand,
   UnwindOrderCommand,
+  CloseForEndedVendorOrderCommand,
+  ClosePurchaseOrderOnRequestCommand,
+  SourceAgainCommand,
+  CarryOutLineChangeCommand,
+  ReleaseAtBinsCommand,
 } from '../commands/commands';
 import { Saga } from './saga';
 import { contextFromEvent } from './saga-context';
@@ -43,8 +53,15 @@ const ORDER_REACTIONS: ReadonlySet<OrderEvent['type']> = new Set([
   'OrderCancelled',
   'OrderClosedShort',
   'OrderRefused',
+  'OrderLineChanged',
+  'InventoryReleased',
 ]);
-const PURCHASE_ORDER_REACTIONS: ReadonlySet<PurchaseOrderEvent['type']> = new Set(['PurchaseOrderCreated', 'GoodsReceived']);
+const PURCHASE_ORDER_REACTIONS: ReadonlySet<PurchaseOrderEvent['type']> = new Set([
+  'PurchaseOrderCreated',
+  'GoodsReceived',
+  'PurchaseOrderCloseRequested',
+  'PurchaseOrderClosed',
+]);
 
 const onOrder = (event: OrderEvent, accountId: string, orderId: string, context: (step: string) => ReturnType<typeof contextFromEvent>): ICommand[] => {
   switch (event.type) {
@@ -62,8 +79,17 @@ const onOrder = (event: OrderEvent, accountId: string, orderId: string, context:
       ];
     case 'OrderCancelled':
     case 'OrderClosedShort':
+      return [
+        new UnwindOrderCommand(accountId, orderId, context('unwind')),
+        // A vendor order that ended: the seller's PO it was opened for will get no more of it.
+        new CloseForEndedVendorOrderCommand(accountId, orderId, context('close-source-po')),
+      ];
     case 'OrderRefused':
       return [new UnwindOrderCommand(accountId, orderId, context('unwind'))];
+    case 'OrderLineChanged':
+      return [new CarryOutLineChangeCommand(accountId, orderId, event.data.change, context(`line-change/${event.data.change}`))];
+    case 'InventoryReleased':
+      return [new ReleaseAtBinsCommand(accountId, orderId, event.data.releaseId, event.data.sku, event.data.bins, context('release'))];
     default:
       return [];
   }
@@ -79,6 +105,8 @@ const react = (recorded: RecordedEvent): ICommand[] => {
     const event = parseRecordedEvent(PurchaseOrderAggregate, recorded);
     if (event.type === 'PurchaseOrderCreated') return [new OpenVendorOrderCommand(stream.accountId, stream.purchaseOrderId, context('vendor-order'))];
     if (event.type === 'GoodsReceived') return [new InwardGoodsCommand(stream.accountId, stream.purchaseOrderId, event.data.grnId, context('inward'))];
+    if (event.type === 'PurchaseOrderCloseRequested') return [new ClosePurchaseOrderOnRequestCommand(stream.accountId, stream.purchaseOrderId, context('close'))];
+    if (event.type === 'PurchaseOrderClosed' && event.data.closedShort) return [new SourceAgainCommand(stream.accountId, stream.purchaseOrderId, context('source-again'))];
   }
   return [];
 };

@@ -11,6 +11,7 @@ import { SettingsPatch } from '@app/domain/shared/settings';
 import { accountStream } from '@app/domain/shared/streams';
 import { DomainError } from '@app/domain/shared/decider';
 import { AccountAggregate } from '@app/domain/aggregates';
+import { RankedVendor, VendorCandidate } from '@app/domain/account/account.events';
 import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 
@@ -75,6 +76,16 @@ export class AccountsService {
       },
       context,
     );
+  }
+
+  /** Replaces the SKU's ranked vendor list; each listed account is looked up for the domain to judge. */
+  async rankVendors(accountId: string, sku: string, vendors: readonly RankedVendor[], context: CommandContext) {
+    const candidates: VendorCandidate[] = [];
+    for (const { vendorAccountId } of vendors) {
+      const vendor = await this.find(vendorAccountId);
+      candidates.push(vendor ? { accountId: vendorAccountId, accountType: vendor.opened!.accountType } : undefined);
+    }
+    return this.commands.handle(AccountAggregate, accountStream(accountId), { type: 'RankVendors', sku, vendors, candidates }, context);
   }
 
   async unmapVendor(accountId: string, sku: string, context: CommandContext) {

@@ -11,6 +11,7 @@ import { PARKED_STREAM_PREFIX } from '@app/event-store/processors/parked-events'
 import * as registry from '@app/domain/aggregates';
 import { Aggregate, parseRecordedEvent } from '@app/domain/aggregates';
 import { IDEMPOTENCY_STREAM_PREFIX, idempotencyStream } from '@app/domain/idempotency/idempotency.decider';
+import { deliveriesStream, webhooksStream } from '@app/domain/webhook/webhook-streams';
 
 export interface EventView {
   readonly streamName: string;
@@ -44,6 +45,8 @@ const NAMING: Readonly<Record<string, Omit<StreamKind, 'aggregate'>>> = {
   po: { pattern: purchaseOrderStream('<sellerAccountId>', '<purchaseOrderId>'), example: purchaseOrderStream('S', 'po1') },
   bin: { pattern: binStream('<accountId>', '<locationId>', '<binId>'), example: binStream('S', MAIN_LOCATION_ID, DEFAULT_BIN_ID) },
   idempotency: { pattern: `${IDEMPOTENCY_STREAM_PREFIX}<sha256 of caller and key, base64url>`, example: idempotencyStream('S', 'key-1') },
+  webhooks: { pattern: webhooksStream('<accountId>'), example: webhooksStream('S') },
+  deliveries: { pattern: deliveriesStream('<accountId>', '<webhookId>'), example: deliveriesStream('S', 'wh1') },
 };
 
 /** One kind per aggregate of the registry (one the naming above misses still shows, as `<category>-…`). */

@@ -23,7 +23,7 @@ import { onOrderFrom } from '@app/domain/fulfilment/on-order';
 import { purchaseDecision } from '@app/domain/fulfilment/purchasing';
 import { purchaseOrderEnding, vendorOrderToEnd } from '@app/domain/fulfilment/unwinding';
 import { vendorOrderDecision } from '@app/domain/fulfilment/vendor-orders';
-import { mappedVendor, settingsOf } from '@app/domain/account/account.decider';
+import { settingsOf, vendorChoicesOf, vendorStandingOf } from '@app/domain/account/account.decider';
 import { DomainError } from '@app/domain/shared/decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { binStream, orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
@@ -139,17 +139,30 @@ export class FulfilmentService {
       const account = await this.accounts.get(accountId);
       const onOrder = await this.onOrderOf(accountId, order);
       const reserved = await this.reservedFor(accountId, order);
+      const standings = new Map<string, ReturnType<typeof vendorStandingOf>>();
+      for (const vendorAccountId of new Set(order.lines.flatMap((line) => vendorChoicesOf(account, line.sku).map((v) => v.vendorAccountId)))) {
+        standings.set(vendorAccountId, vendorStandingOf(await this.accounts.find(vendorAccountId)));
+      }
       const decision = purchaseDecision(order, round, {
         settings: settingsOf(account),
-        vendorOf: (sku) => mappedVendor(account, sku),
+        vendorsOf: (sku) => vendorChoicesOf(account, sku),
+        standingOf: (vendorAccountId) => standings.get(vendorAccountId) ?? 'NOT_A_VENDOR',
         onOrder,
         reserved: (sku) => reserved.get(sku) ?? 0,
+        // The time of the event that set this step off: a replay decides the same expectedAt.
+        decidedAt: context.occurredAt,
       });
       if (!decision) return;
       const handled = await this.commands.handle(
         OrderAggregate,
         stream,
-        { type: 'RecordPurchaseDecision', round, purchaseOrders: decision.purchaseOrders, reasons: decision.reasons },
+        {
+          type: 'RecordPurchaseDecision',
+          round,
+          purchaseOrders: decision.purchaseOrders,
+          reasons: decision.reasons,
+          ...(decision.passedOver ? { passedOver: decision.passedOver } : {}),
+        },
         stepOf(context, `purchase-decision/${round}`),
       );
       order = handled.state;
@@ -161,7 +174,15 @@ export class FulfilmentService {
     for (const linked of order.purchaseOrders.filter((po) => po.round === round)) {
       await this.purchaseOrders.createPurchaseOrder(
         accountId,
-        { purchaseOrderId: linked.purchaseOrderId, vendorAccountId: linked.vendorAccountId, sourceOrderId: orderId, lines: linked.lines, chain },
+        {
+          purchaseOrderId: linked.purchaseOrderId,
+          vendorAccountId: linked.vendorAccountId,
+          sourceOrderId: orderId,
+          lines: linked.lines,
+          chain,
+          ...(linked.expectedAt === undefined ? {} : { expectedAt: linked.expectedAt }),
+          ...(linked.rounding === undefined ? {} : { rounding: linked.rounding }),
+        },
         stepOf(context, `create-po/${linked.purchaseOrderId}`),
       );
       crashPoint('backorder:po-created');

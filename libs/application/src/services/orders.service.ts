@@ -181,6 +181,12 @@ export class OrdersService {
     return this.answer(handled.state, handled.position);
   }
 
+  /** What has not been handed over will not be: the process manager releases its stock and closes its PO. */
+  async closeOrderShort(accountId: string, orderId: string, reason: string, context: CommandContext): Promise<OrderAnswer> {
+    const handled = await this.commands.handle(OrderAggregate, orderStream(accountId, orderId), { type: 'CloseOrderShort', reason }, context);
+    return this.answer(handled.state, handled.position);
+  }
+
   /** The order as it stands, as a command answers with it (recorded as seen by the command's request). */
   async current(accountId: string, orderId: string, context?: CommandContext): Promise<OrderAnswer> {
     const { state, revision, position } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId), context ? { context } : {});

@@ -6,6 +6,7 @@
 import { PurchaseOrderAggregate } from '@app/domain/aggregates';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID, OrderLine } from '@app/domain/shared/ids';
 import { purchaseOrderStream } from '@app/domain/shared/streams';
+import { DomainError } from '@app/domain/shared/decider';
 import { crashPoint } from '@app/event-store';
 import { CommandContext } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
@@ -15,7 +16,15 @@ export class PurchaseOrdersService {
 
   async createPurchaseOrder(
     sellerAccountId: string,
-    input: { purchaseOrderId: string; vendorAccountId: string; sourceOrderId: string; lines: readonly OrderLine[]; chain?: readonly string[] },
+    input: {
+      purchaseOrderId: string;
+      vendorAccountId: string;
+      sourceOrderId: string;
+      lines: readonly OrderLine[];
+      chain?: readonly string[];
+      expectedAt?: string;
+      rounding?: readonly { sku: string; surplus: number }[];
+    },
     context: CommandContext,
   ) {
     return this.commands.handle(
@@ -53,5 +62,23 @@ export class PurchaseOrdersService {
     );
     crashPoint('po:goods-received');
     return { grn: received.state.grns.find((g) => g.grnId === input.grnId), position: received.position };
+  }
+
+  /** The seller's close request; the process manager ends the vendor order and closes the PO. */
+  async requestClose(sellerAccountId: string, purchaseOrderId: string, reason: string, context: CommandContext) {
+    const handled = await this.commands.handle(
+      PurchaseOrderAggregate,
+      purchaseOrderStream(sellerAccountId, purchaseOrderId),
+      { type: 'RequestPurchaseOrderClose', reason },
+      context,
+    );
+    return { state: handled.state, position: handled.position };
+  }
+
+  /** The PO as it stands (404 when it does not exist). */
+  async current(sellerAccountId: string, purchaseOrderId: string, context?: CommandContext) {
+    const { state, position } = await this.commands.load(PurchaseOrderAggregate, purchaseOrderStream(sellerAccountId, purchaseOrderId), context ? { context } : {});
+    if (!state.created) throw new DomainError('not_found', 'PURCHASE_ORDER_NOT_FOUND', `Purchase order ${purchaseOrderId} does not exist`);
+    return { state, position };
   }
 }

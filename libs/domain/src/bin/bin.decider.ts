@@ -246,6 +246,14 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
       return [{ type: 'StockReleased', data: { releaseId, orderId, sku, assigned: 0, reserved } }];
     }
 
+    case 'ReleaseAssigned': {
+      const { releaseId, orderId, sku, quantity } = command;
+      if (state.releases.has(key(releaseId, sku))) return [];
+      const assigned = Math.min(quantity, heldFor(state, sku, orderId).assigned);
+      if (assigned <= 0) return [];
+      return [{ type: 'StockReleased', data: { releaseId, orderId, sku, assigned, reserved: 0 } }];
+    }
+
     case 'HandOverStock': {
       const { handoverId, orderId, sku, quantity } = command;
       if (state.handovers.has(key(handoverId, orderId, sku))) return [];

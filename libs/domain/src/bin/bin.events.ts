@@ -100,4 +100,6 @@ export type BinCommand =
   | { readonly type: 'ReleaseStock'; readonly releaseId: string; readonly orderId: string }
   /** Up to `quantity` of the goods reserved here for the order become free stock. */
   | { readonly type: 'ReleaseReserved'; readonly releaseId: string; readonly orderId: string; readonly sku: string; readonly quantity: number }
+  /** Up to `quantity` of the units assigned here to the order become free stock (its line was reduced). */
+  | { readonly type: 'ReleaseAssigned'; readonly releaseId: string; readonly orderId: string; readonly sku: string; readonly quantity: number }
   | { readonly type: 'HandOverStock'; readonly handoverId: string; readonly orderId: string; readonly sku: string; readonly quantity: number };

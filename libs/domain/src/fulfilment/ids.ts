@@ -29,3 +29,12 @@ export const endReleaseIdFor = (orderId: string): string => `${orderId}:end`;
 
 /** The release of reserved goods an order no longer needs, after round `round`. */
 export const surplusReleaseIdFor = (orderId: string, round: number): string => `${orderId}:surplus:${round}`;
+
+/** What line change `change` of the order releases (assigned units given back, reserved goods it no longer needs). */
+export const lineChangeReleaseIdFor = (orderId: string, change: number): string => `${orderId}:change:${change}`;
+
+/** Units round `round` assigned beyond what a line reduced meanwhile needs, given back. */
+export const roundExcessReleaseIdFor = (orderId: string, round: number): string => `${orderId}:excess:${round}`;
+
+/** The reduction of the order's PO lines that line change `change` makes (one id per change, on every PO it reduces). */
+export const lineChangeReductionIdFor = (accountId: string, orderId: string, change: number): string => `${orderStream(accountId, orderId)}:change:${change}`;

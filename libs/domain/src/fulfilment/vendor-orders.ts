@@ -37,7 +37,8 @@ export const vendorOrderDecision = (po: PurchaseOrderState, vendor: AccountState
     kind: 'place',
     vendorAccountId: created.vendorAccountId,
     vendorOrderId: vendorOrderIdFor(created.sellerAccountId, created.purchaseOrderId),
-    lines: created.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+    // Lines as they stand: a line its source order reduced to nothing is not ordered.
+    lines: created.lines.filter((line) => line.quantity > 0).map(({ sku, quantity }) => ({ sku, quantity })),
     source: { purchaseOrderId: created.purchaseOrderId, sellerAccountId: created.sellerAccountId },
     chain: [...(created.chain ?? [created.sellerAccountId]), created.vendorAccountId],
   };

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { Decider, DomainError } from '../shared/decider';
+import { lineChangeReleaseIdFor, roundExcessReleaseIdFor } from '../fulfilment/ids';
 import {
   AssignmentResult,
   OrderCommand,
@@ -21,11 +22,17 @@ import {
   OrderStatus,
   PendingReason,
   PurchaseOrderLinked,
+  OrderLineChanged,
+  InventoryReleased,
+  VendorClosedShort,
+  VendorSkipReason,
 } from './order.events';
 
 export type OrderPlacedData = z.infer<typeof OrderPlaced>['data'];
 export type OrderHandedOverData = z.infer<typeof OrderHandedOver>['data'];
 export type LinkedPurchaseOrder = z.infer<typeof PurchaseOrderLinked>['data'];
+export type ClosedShortPurchase = z.infer<typeof VendorClosedShort>['data'];
+export type PassedOverVendor = { readonly round: number; readonly sku: string; readonly vendorAccountId: string; readonly reason: VendorSkipReason };
 
 /**
  * One line as read by clients: `assigned` is what the order holds in bins now (assigned and not
@@ -45,6 +52,8 @@ export type OpenRound = {
   readonly round: number;
   /** Set when the round assigns goods of this GRN reserved for the order. */
   readonly grnId?: string;
+  /** SKUs whose line was reduced while the round was open: what the bins gave beyond need is given back. */
+  readonly reduced?: readonly string[];
 };
 
 /** How an order ended: it gets nothing more, and holds nothing once its stock is released. */
@@ -86,7 +95,17 @@ export type OrderState = {
   readonly purchaseOrders: readonly LinkedPurchaseOrder[];
   /** One per SKU, the latest reason, in the order SKUs were first given one. */
   readonly pendingReasons: readonly { readonly sku: string; readonly reason: PendingReason }[];
+  /** Vendors the purchasing step passed over, per round, in the order recorded. */
+  readonly passedOver: readonly PassedOverVendor[];
+  /** POs of this order that were closed short, in the order recorded. */
+  readonly closedShortPurchases: readonly ClosedShortPurchase[];
+  /** Every OrderLineChanged, in order (change n is at index n - 1); absent before the first. */
+  readonly lineChanges?: readonly LineChange[];
+  /** The changes whose outcome across streams is recorded (OrderLineChangeCompleted). */
+  readonly lineChangesCompleted?: ReadonlySet<number>;
 };
+
+export type LineChange = z.infer<typeof OrderLineChanged>['data'];
 
 const initialState = (): OrderState => ({
   approved: false,
@@ -97,6 +116,8 @@ const initialState = (): OrderState => ({
   handovers: new Map(),
   purchaseOrders: [],
   pendingReasons: [],
+  passedOver: [],
+  closedShortPurchases: [],
 });
 
 // ---- selectors -----------------------------------------------------------------------------
@@ -186,6 +207,14 @@ export const pendingReasonsOf = (state: OrderState): { sku: string; reason: Pend
   const pending = new Set(state.lines.filter((line) => pendingOf(line) > 0).map((line) => line.sku));
   return state.pendingReasons.filter(({ sku }) => pending.has(sku)).map(({ sku, reason }) => ({ sku, reason }));
 };
+
+/** What of the line will not come from POs that were closed short. */
+export const closedShortOf = (state: OrderState, sku: string): number =>
+  state.closedShortPurchases.reduce((sum, po) => sum + (po.lines.find((line) => line.sku === sku)?.quantity ?? 0), 0);
+
+/** The vendors that closed short on the line: it is not bought from them again. */
+export const vendorsClosedShortOn = (state: OrderState, sku: string): ReadonlySet<string> =>
+  new Set(state.closedShortPurchases.filter((po) => po.lines.some((line) => line.sku === sku)).map((po) => po.vendorAccountId));
 
 /** The latest reason recorded for the SKU, whether or not it is still pending. */
 export const recordedReasonOf = (state: OrderState, sku: string): PendingReason | undefined =>
@@ -288,7 +317,8 @@ const completeInventoryAssignment = (
     if (known.has(assignment.assignmentId) || assignment.quantity <= 0) return;
     const line = state.lines.find((l) => l.sku === assignment.sku);
     const pending = line === undefined ? 0 : line.quantity - assigned.get(line.sku)!;
-    if (assignment.quantity > pending) {
+    // A line reduced while the round ran may get more than it now needs: the excess is given back below.
+    if (assignment.quantity > pending && !state.openRound!.reduced?.includes(assignment.sku)) {
       throw new DomainError(
         'conflict',
         'ASSIGNMENT_EXCEEDS_PENDING',
@@ -305,6 +335,7 @@ const completeInventoryAssignment = (
       data: { assignmentId, sku, locationId, binId, quantity, source, ...(grnId === undefined ? {} : { grnId }) },
     });
   });
+  events.push(...roundExcessReleases(state, events, command.round));
   events.push({ type: 'InventoryAssignmentCompleted', data: { round: command.round } });
   if (state.placed!.refuseIfShort === true && command.round === state.placementRound) {
     // The estimate let the order through, but another order took the units first.
@@ -408,6 +439,32 @@ const endOrder = (command: Extract<OrderCommand, { type: 'EndOrder' }>, state: O
   return [{ type: 'OrderCancelled', data: { bins: heldBins(state) } }];
 };
 
+/** `POST …/close-short`: like EndOrder, but refused (409) on an order with nothing left to close. */
+const closeOrderShort = (command: Extract<OrderCommand, { type: 'CloseOrderShort' }>, state: OrderState): OrderEvent[] => {
+  if (state.end === 'CLOSED_SHORT') return [];
+  if (state.end === 'CANCELLED') throw new DomainError('conflict', 'ORDER_CANCELLED', 'The order is cancelled');
+  if (orderStatus(state) === 'HANDED_OVER') throw new DomainError('conflict', 'ORDER_HANDED_OVER', 'The order is handed over in full');
+  return endOrder({ type: 'EndOrder', reason: command.reason }, state);
+};
+
+const recordVendorClosedShort = (command: Extract<OrderCommand, { type: 'RecordVendorClosedShort' }>, state: OrderState): OrderEvent[] => {
+  // An order that ended sources nothing again; a PO closed short is recorded once.
+  if (!isOpen(state) || state.closedShortPurchases.some((po) => po.purchaseOrderId === command.purchaseOrderId)) return [];
+  const lines = command.lines.filter((line) => line.quantity > 0 && state.lines.some((l) => l.sku === line.sku));
+  if (lines.length === 0) return [];
+  const events: OrderEvent[] = [
+    {
+      type: 'VendorClosedShort',
+      data: { purchaseOrderId: command.purchaseOrderId, vendorAccountId: command.vendorAccountId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })) },
+    },
+  ];
+  // A round sources the rest again (bins first, then the next vendor); one already open will.
+  if (state.openRound === undefined && !isAwaitingApproval(state) && state.lines.some((line) => pendingOf(line) > 0)) {
+    events.push({ type: 'InventoryAssignmentRequested', data: {} });
+  }
+  return events;
+};
+
 const recordPurchaseDecision = (
   command: Extract<OrderCommand, { type: 'RecordPurchaseDecision' }>,
   state: OrderState,
@@ -416,17 +473,133 @@ const recordPurchaseDecision = (
   if (!isOpen(state) || isAwaitingApproval(state)) return [];
   if (state.purchaseOrders.some((po) => po.round === command.round)) return [];
   const events: OrderEvent[] = [];
-  for (const { purchaseOrderId, vendorAccountId, accountId, lines } of command.purchaseOrders) {
+  for (const { purchaseOrderId, vendorAccountId, accountId, lines, expectedAt, rounding } of command.purchaseOrders) {
     if (state.purchaseOrders.some((po) => po.purchaseOrderId === purchaseOrderId)) continue;
     events.push({
       type: 'PurchaseOrderLinked',
-      data: { purchaseOrderId, vendorAccountId, accountId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), round: command.round },
+      data: {
+        purchaseOrderId,
+        vendorAccountId,
+        accountId,
+        lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        round: command.round,
+        ...(expectedAt === undefined ? {} : { expectedAt }),
+        ...(rounding === undefined || rounding.length === 0 ? {} : { rounding: rounding.map(({ sku, surplus }) => ({ sku, surplus })) }),
+      },
+    });
+  }
+  const passedOver = command.passedOver ?? [];
+  if (passedOver.length > 0 && !state.passedOver.some((p) => p.round === command.round)) {
+    events.push({
+      type: 'VendorsPassedOver',
+      data: { round: command.round, vendors: passedOver.map(({ sku, vendorAccountId, reason }) => ({ sku, vendorAccountId, reason })) },
     });
   }
   for (const { sku, reason } of command.reasons) {
     if (recordedReasonOf(state, sku) !== reason) events.push({ type: 'PendingReasonRecorded', data: { sku, reason } });
   }
   return events;
+};
+
+// ---- line changes (docs/product.md, "Changing an order"; the steps: fulfilment/line-changes.ts) ----
+
+/** Where `quantity` held units of the SKU are given back from: the latest assignments first, per bin. */
+const releaseFromBins = (state: OrderState, sku: string, quantity: number): { locationId: string; binId: string; quantity: number }[] => {
+  const perBin = new Map<string, { locationId: string; binId: string; quantity: number }>();
+  let left = quantity;
+  for (const a of [...state.assignments].reverse()) {
+    if (left === 0) break;
+    if (a.sku !== sku) continue;
+    const take = Math.min(a.quantity - a.handedOver, left);
+    if (take <= 0) continue;
+    left -= take;
+    const key = binKey(sku, a.locationId, a.binId);
+    const entry = perBin.get(key);
+    if (entry === undefined) perBin.set(key, { locationId: a.locationId, binId: a.binId, quantity: take });
+    else entry.quantity += take;
+  }
+  return [...perBin.values()];
+};
+
+/** A round that assigned a line reduced meanwhile beyond its quantity gives the excess back. */
+const roundExcessReleases = (state: OrderState, assigned: readonly OrderEvent[], round: number): OrderEvent[] => {
+  const reduced = state.openRound?.reduced ?? [];
+  if (reduced.length === 0) return [];
+  const after = assigned.reduce(evolve, state);
+  return reduced.flatMap((sku): OrderEvent[] => {
+    const line = after.lines.find((l) => l.sku === sku);
+    const excess = line === undefined ? 0 : line.assigned - line.quantity;
+    if (excess <= 0) return [];
+    return [{ type: 'InventoryReleased', data: { releaseId: roundExcessReleaseIdFor(state.placed!.orderId, round), sku, bins: releaseFromBins(after, sku, excess) } }];
+  });
+};
+
+/**
+ * A line's new quantity. A decrease gives up pending quantity first (the process manager then
+ * shrinks the POs and frees reserved goods), then held units (released here, latest assignments
+ * first); an increase is pending, sourced in a round of its own. A line change that leaves nothing
+ * on an order nothing was handed over from cancels it.
+ */
+const changeOrderLine = (command: Extract<OrderCommand, { type: 'ChangeOrderLine' }>, state: OrderState): OrderEvent[] => {
+  const line = state.lines.find((l) => l.sku === command.sku);
+  if (line === undefined) throw new DomainError('not_found', 'ORDER_LINE_NOT_FOUND', `SKU "${command.sku}" is not on the order`, 'sku');
+  const fromPurchaseOrder = command.fromPurchaseOrder === true;
+  if (fromPurchaseOrder && state.end !== undefined) return [];
+  refuseIfEnded(state);
+  if (state.placed!.source !== undefined && !fromPurchaseOrder) {
+    throw new DomainError(
+      'conflict',
+      'ORDER_FOLLOWS_PURCHASE_ORDER',
+      'A vendor order follows its purchase order: the seller changes its own order, or the vendor closes short',
+    );
+  }
+  if (orderStatus(state) === 'HANDED_OVER') {
+    if (fromPurchaseOrder) return [];
+    throw new DomainError('conflict', 'ORDER_HANDED_OVER', 'The order is handed over in full');
+  }
+  let quantity = command.quantity;
+  if (quantity < line.handedOver) {
+    if (!fromPurchaseOrder) {
+      throw new DomainError(
+        'conflict',
+        'QUANTITY_BELOW_HANDED_OVER',
+        `Cannot change ${command.sku} to ${quantity}: ${line.handedOver} already handed over`,
+        'quantity',
+        { sku: command.sku, requested: quantity, handedOver: line.handedOver },
+      );
+    }
+    quantity = line.handedOver;
+  }
+  if (quantity === line.quantity) return [];
+  const change = (state.lineChanges?.length ?? 0) + 1;
+  const events: OrderEvent[] = [{ type: 'OrderLineChanged', data: { change, sku: line.sku, previousQuantity: line.quantity, quantity } }];
+  const release = line.assigned - quantity;
+  if (release > 0) {
+    events.push({ type: 'InventoryReleased', data: { releaseId: lineChangeReleaseIdFor(state.placed!.orderId, change), sku: line.sku, bins: releaseFromBins(state, line.sku, release) } });
+  }
+  const after = events.reduce(evolve, state);
+  if (after.lines.every((l) => l.quantity === 0)) {
+    events.push({ type: 'OrderCancelled', data: { bins: heldBins(state).filter((bin) => bin.sku === line.sku) } });
+  } else if (quantity > line.quantity && !isAwaitingApproval(state) && state.openRound === undefined) {
+    events.push({ type: 'InventoryAssignmentRequested', data: {} });
+  }
+  return events;
+};
+
+const completeLineChange = (command: Extract<OrderCommand, { type: 'CompleteLineChange' }>, state: OrderState): OrderEvent[] => {
+  const recorded = state.lineChanges?.[command.change - 1];
+  if (recorded === undefined || state.lineChangesCompleted?.has(command.change)) return [];
+  const { change, purchaseOrders } = command;
+  return [
+    {
+      type: 'OrderLineChangeCompleted',
+      data: {
+        change,
+        sku: recorded.sku,
+        purchaseOrders: purchaseOrders.map(({ purchaseOrderId, previousQuantity, quantity, status }) => ({ purchaseOrderId, previousQuantity, quantity, status })),
+      },
+    },
+  ];
 };
 
 const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
@@ -471,6 +644,18 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
       return [{ type: 'PendingReasonRecorded', data: { sku, reason } }];
     }
 
+    case 'CloseOrderShort':
+      return closeOrderShort(command, state);
+
+    case 'RecordVendorClosedShort':
+      return recordVendorClosedShort(command, state);
+
+    case 'ChangeOrderLine':
+      return changeOrderLine(command, state);
+
+    case 'CompleteLineChange':
+      return completeLineChange(command, state);
+
     default: {
       const unknown: never = command;
       throw new Error(`Unknown order command ${JSON.stringify(unknown)}`);
@@ -508,6 +693,29 @@ const withHandedOver = (state: OrderState, data: OrderHandedOverData): OrderStat
   };
 };
 
+
+/** Gives back held units of each bin entry, from the bin's latest assignments first (as decided). */
+const withReleased = (state: OrderState, data: z.infer<typeof InventoryReleased>['data']): OrderState => {
+  const quantities = state.assignments.map((a) => a.quantity);
+  let total = 0;
+  for (const entry of data.bins) {
+    let left = entry.quantity;
+    for (let i = state.assignments.length - 1; i >= 0 && left > 0; i--) {
+      const a = state.assignments[i]!;
+      if (a.sku !== data.sku || a.locationId !== entry.locationId || a.binId !== entry.binId) continue;
+      const take = Math.min(quantities[i]! - a.handedOver, left);
+      if (take <= 0) continue;
+      quantities[i] = quantities[i]! - take;
+      left -= take;
+      total += take;
+    }
+  }
+  return {
+    ...state,
+    lines: state.lines.map((line) => (line.sku === data.sku ? { ...line, assigned: line.assigned - total } : line)),
+    assignments: state.assignments.map((a, i) => (quantities[i] === a.quantity ? a : { ...a, quantity: quantities[i]! })),
+  };
+};
 
 const ended = (state: OrderState, end: OrderEnd): OrderState => (state.end === undefined ? { ...state, end } : state);
 
@@ -572,6 +780,35 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
     case 'PurchaseOrderLinked':
       if (state.purchaseOrders.some((po) => po.purchaseOrderId === event.data.purchaseOrderId)) return state;
       return { ...state, purchaseOrders: [...state.purchaseOrders, event.data] };
+
+    case 'VendorsPassedOver': {
+      const { round, vendors } = event.data;
+      if (state.passedOver.some((p) => p.round === round)) return state;
+      return { ...state, passedOver: [...state.passedOver, ...vendors.map((v) => ({ round, ...v }))] };
+    }
+
+    case 'VendorClosedShort':
+      if (state.closedShortPurchases.some((po) => po.purchaseOrderId === event.data.purchaseOrderId)) return state;
+      return { ...state, closedShortPurchases: [...state.closedShortPurchases, event.data] };
+
+    case 'OrderLineChanged': {
+      const { change, sku, previousQuantity, quantity } = event.data;
+      if ((state.lineChanges?.length ?? 0) >= change) return state;
+      const round = state.openRound;
+      const reducedInRound = round !== undefined && quantity < previousQuantity && !round.reduced?.includes(sku);
+      return {
+        ...state,
+        lines: state.lines.map((line) => (line.sku === sku ? { ...line, quantity } : line)),
+        lineChanges: [...(state.lineChanges ?? []), event.data],
+        ...(reducedInRound ? { openRound: { ...round, reduced: [...(round.reduced ?? []), sku] } } : {}),
+      };
+    }
+
+    case 'InventoryReleased':
+      return withReleased(state, event.data);
+
+    case 'OrderLineChangeCompleted':
+      return { ...state, lineChangesCompleted: new Set([...(state.lineChangesCompleted ?? []), event.data.change]) };
 
     case 'PendingReasonRecorded': {
       const { sku, reason } = event.data;

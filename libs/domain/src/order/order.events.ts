@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { Id, OrderLine, Quantity, Sku } from '../shared/ids';
+import { PURCHASE_ORDER_STATUSES, PurchaseOrderStatus } from '../purchase-order/purchase-order.events';
 
 export const ORDER_STATUSES = [
   'UNAPPROVED',
@@ -22,8 +23,12 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const PENDING_REASONS = ['AWAITING_VENDOR', 'SKU_NOT_MAPPED', 'AUTO_PO_DISABLED', 'VENDOR_NOT_ELIGIBLE'] as const;
+export const PENDING_REASONS = ['AWAITING_VENDOR', 'SKU_NOT_MAPPED', 'AUTO_PO_DISABLED', 'VENDOR_NOT_ELIGIBLE', 'VENDOR_CLOSED_SHORT'] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
+
+/** Why the purchasing step passed over a vendor of the SKU's list. */
+export const VENDOR_SKIP_REASONS = ['IN_CHAIN', 'NOT_A_VENDOR', 'NOT_ELIGIBLE', 'CLOSED_SHORT'] as const;
+export type VendorSkipReason = (typeof VENDOR_SKIP_REASONS)[number];
 
 export const OrderSource = z.object({ purchaseOrderId: Id, sellerAccountId: Id });
 export type OrderSource = z.infer<typeof OrderSource>;
@@ -112,7 +117,28 @@ export const PurchaseOrderLinked = z.object({
     accountId: Id,
     lines: z.array(OrderLine).min(1),
     round: z.number().int().positive().optional(),
+    /** When the vendor is expected to deliver: the decision's time plus the vendor's lead time. */
+    expectedAt: z.string().datetime().optional(),
+    /** Units a line buys beyond what the order needs (the vendor's minimum order quantity, pack size). */
+    rounding: z.array(z.object({ sku: Sku, surplus: Quantity })).optional(),
   }),
+});
+/** The purchasing step passed over vendors of the SKUs' lists (in list order) when it bought for round `round`. */
+export const VendorsPassedOver = z.object({
+  type: z.literal('VendorsPassedOver'),
+  data: z.object({
+    round: z.number().int().positive(),
+    vendors: z.array(z.object({ sku: Sku, vendorAccountId: Id, reason: z.enum(VENDOR_SKIP_REASONS) })).min(1),
+  }),
+});
+/**
+ * A PO of this order was closed short (by its vendor or by the seller): `lines` will not come from
+ * it, and that vendor is not bought from again for these lines. Opens a round that sources the
+ * rest again.
+ */
+export const VendorClosedShort = z.object({
+  type: z.literal('VendorClosedShort'),
+  data: z.object({ purchaseOrderId: Id, vendorAccountId: Id, lines: z.array(OrderLine).min(1) }),
 });
 /**
  * The order was refused for stock after it was placed: its account does not allow orders without
@@ -136,6 +162,50 @@ export const PendingReasonRecorded = z.object({
   data: z.object({ sku: Sku, reason: z.enum(PENDING_REASONS) }),
 });
 
+/**
+ * A line's quantity changed after the order was placed (`PATCH …/lines/{sku}`, or a vendor order
+ * following its PO). Changes are numbered 1, 2, ... per order; the fulfilment process manager
+ * carries each one to the POs and bins and records the outcome (OrderLineChangeCompleted).
+ */
+export const OrderLineChanged = z.object({
+  type: z.literal('OrderLineChanged'),
+  data: z.object({
+    change: z.number().int().positive(),
+    sku: Sku,
+    previousQuantity: z.number().int().min(0),
+    quantity: z.number().int().min(0),
+  }),
+});
+/**
+ * Units the order held (assigned, not handed over) that it gives back, per bin: a line reduced
+ * below what it holds, or a round that assigned more than the line needs after a reduction. The
+ * process manager releases them at the bins, where they become free stock.
+ */
+export const InventoryReleased = z.object({
+  type: z.literal('InventoryReleased'),
+  data: z.object({
+    releaseId: z.string().min(1).max(400),
+    sku: Sku,
+    bins: z.array(z.object({ locationId: Id, binId: Id, quantity: Quantity })).min(1),
+  }),
+});
+/** What line change `change` did across streams: each PO line it reduced (the bins' StockReleased name the goods it freed). */
+export const OrderLineChangeCompleted = z.object({
+  type: z.literal('OrderLineChangeCompleted'),
+  data: z.object({
+    change: z.number().int().positive(),
+    sku: Sku,
+    purchaseOrders: z.array(
+      z.object({
+        purchaseOrderId: Id,
+        previousQuantity: Quantity,
+        quantity: z.number().int().min(0),
+        status: z.enum(PURCHASE_ORDER_STATUSES),
+      }),
+    ),
+  }),
+});
+
 export const OrderEvent = z.discriminatedUnion('type', [
   OrderPlaced,
   OrderApproved,
@@ -148,6 +218,11 @@ export const OrderEvent = z.discriminatedUnion('type', [
   PendingReasonRecorded,
   OrderRefused,
   OrderClosedShort,
+  VendorsPassedOver,
+  VendorClosedShort,
+  OrderLineChanged,
+  InventoryReleased,
+  OrderLineChangeCompleted,
 ]);
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
@@ -209,10 +284,25 @@ export type OrderCommand =
         readonly vendorAccountId: string;
         readonly accountId: string;
         readonly lines: readonly OrderLine[];
+        readonly expectedAt?: string;
+        readonly rounding?: readonly { readonly sku: string; readonly surplus: number }[];
       }[];
       readonly reasons: readonly { readonly sku: string; readonly reason: PendingReason }[];
+      readonly passedOver?: readonly { readonly sku: string; readonly vendorAccountId: string; readonly reason: VendorSkipReason }[];
     }
   | { readonly type: 'RecordPendingReason'; readonly sku: string; readonly reason: PendingReason }
+  | {
+      /** `POST …/close-short`: what has not been handed over will not be (409 when nothing is left to close). */
+      readonly type: 'CloseOrderShort';
+      readonly reason: string;
+    }
+  | {
+      /** A PO of the order closed short: recorded once per PO, and the rest is sourced again in a new round. */
+      readonly type: 'RecordVendorClosedShort';
+      readonly purchaseOrderId: string;
+      readonly vendorAccountId: string;
+      readonly lines: readonly OrderLine[];
+    }
   | {
       /**
        * Ends an order that will get nothing more (its PO was cancelled or closed): cancelled when
@@ -221,5 +311,22 @@ export type OrderCommand =
        */
       readonly type: 'EndOrder';
       readonly reason: string;
+    }
+  | {
+      /**
+       * The line's quantity becomes `quantity`: 409 below what was handed over, on an order that
+       * ended or is handed over in full. `fromPurchaseOrder`: a vendor order following its PO (the
+       * process manager), taken down to what was handed over at the least, and never refused.
+       */
+      readonly type: 'ChangeOrderLine';
+      readonly sku: string;
+      readonly quantity: number;
+      readonly fromPurchaseOrder?: boolean;
+    }
+  | {
+      /** Records what line change `change` did across streams; once per change. */
+      readonly type: 'CompleteLineChange';
+      readonly change: number;
+      readonly purchaseOrders: readonly { readonly purchaseOrderId: string; readonly previousQuantity: number; readonly quantity: number; readonly status: PurchaseOrderStatus }[];
     };
 

@@ -22,6 +22,8 @@ export type PurchaseOrderLineView = {
   readonly quantity: number;
   readonly receivedQuantity: number;
   readonly closedQuantity: number;
+  /** Units bought beyond the source order's need (minimum order quantity, pack size). */
+  readonly roundingSurplus: number;
 };
 
 /**
@@ -29,8 +31,15 @@ export type PurchaseOrderLineView = {
  * are read directly by callers; the rest through the selectors below.
  */
 export type PurchaseOrderState = {
-  /** The PurchaseOrderCreated data; undefined while the PO does not exist. */
+  /**
+   * The PurchaseOrderCreated data; undefined while the PO does not exist. Its lines hold each
+   * line's quantity as it stands: reduced by PurchaseOrderLineReduced.
+   */
   readonly created?: PurchaseOrderCreatedData;
+  /** The lines as created, before any reduction: a retried creation is recognised by them. */
+  readonly orderedLines?: PurchaseOrderCreatedData['lines'];
+  /** (reductionId, sku) of every PurchaseOrderLineReduced → the line's quantity before and after it. */
+  readonly reductions?: ReadonlyMap<string, { readonly previousQuantity: number; readonly quantity: number }>;
   readonly vendorOrderId?: string;
   /** Why no vendor order was opened, when it was refused. */
   readonly vendorOrderRefusal?: string;
@@ -46,6 +55,8 @@ export type PurchaseOrderState = {
   readonly closed: ReadonlyMap<string, number>;
   /** handoverId of every handover left for a manual GRN. */
   readonly awaitingManualGrn: ReadonlySet<string>;
+  /** The seller's close request, once made (the process manager closes the PO). */
+  readonly closeRequested?: string;
 };
 
 const initialState = (): PurchaseOrderState => ({ grns: [], received: new Map(), closed: new Map(), awaitingManualGrn: new Set() });
@@ -60,7 +71,13 @@ export const purchaseOrderLines = (state: PurchaseOrderState): PurchaseOrderLine
     quantity,
     receivedQuantity: state.received.get(sku) ?? 0,
     closedQuantity: state.closed.get(sku) ?? 0,
+    roundingSurplus: roundingSurplusOf(state, sku),
   }));
+
+/** Units of the SKU's line bought beyond what the source order needs. */
+export const roundingSurplusOf = (state: PurchaseOrderState, sku: string): number =>
+  state.created?.rounding?.find((line) => line.sku === sku)?.surplus ?? 0;
+
 
 /** Cancelled or closed: it is bought from no more; goods already handed over may still be received. */
 export const purchaseOrderEnded = (state: PurchaseOrderState): boolean => state.cancellation !== undefined || state.closure !== undefined;
@@ -113,11 +130,11 @@ const createPurchaseOrder = (
   command: Extract<PurchaseOrderCommand, { type: 'CreatePurchaseOrder' }>,
   state: PurchaseOrderState,
 ): PurchaseOrderEvent[] => {
-  const { purchaseOrderId, sellerAccountId, vendorAccountId, sourceOrderId, lines, chain } = command;
+  const { purchaseOrderId, sellerAccountId, vendorAccountId, sourceOrderId, lines, chain, expectedAt, rounding } = command;
   const existing = state.created;
   if (existing !== undefined) {
     // The same PO asked for again (a retried step) is recognised; anything else under its id is not.
-    if (existing.vendorAccountId === vendorAccountId && existing.sourceOrderId === sourceOrderId && sameLines(existing.lines, lines)) {
+    if (existing.vendorAccountId === vendorAccountId && existing.sourceOrderId === sourceOrderId && sameLines(state.orderedLines ?? existing.lines, lines)) {
       return [];
     }
     throw new DomainError(
@@ -139,6 +156,8 @@ const createPurchaseOrder = (
         sourceOrderId,
         lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
         ...(chain === undefined ? {} : { chain: [...chain] }),
+        ...(expectedAt === undefined ? {} : { expectedAt }),
+        ...(rounding === undefined || rounding.length === 0 ? {} : { rounding: rounding.map(({ sku, surplus }) => ({ sku, surplus })) }),
       },
     },
   ];
@@ -191,6 +210,35 @@ const receiveGoods = (command: Extract<PurchaseOrderCommand, { type: 'ReceiveGoo
       },
     },
   ];
+};
+
+const reductionKey = (reductionId: string, sku: string): string => `${reductionId}\u0000${sku}`;
+
+/** What the reduction `reductionId` did to the SKU's line, if it reduced it. */
+export const lineReduction = (state: PurchaseOrderState, reductionId: string, sku: string) => state.reductions?.get(reductionKey(reductionId, sku));
+
+/** A line shrinks to `quantity`, not below what was received or closed; a PO left with nothing open ends. */
+const reducePurchaseOrderLine = (
+  command: Extract<PurchaseOrderCommand, { type: 'ReducePurchaseOrderLine' }>,
+  state: PurchaseOrderState,
+): PurchaseOrderEvent[] => {
+  const { reductionId, sku, reason } = command;
+  const line = state.created!.lines.find((l) => l.sku === sku);
+  if (line === undefined) throw new DomainError('rule_violated', 'SKU_NOT_ON_PURCHASE_ORDER', `SKU "${sku}" is not on the purchase order`, 'sku');
+  if (purchaseOrderEnded(state) || state.reductions?.has(reductionKey(reductionId, sku))) return [];
+  const floor = (state.received.get(sku) ?? 0) + (state.closed.get(sku) ?? 0);
+  const quantity = Math.max(floor, command.quantity);
+  if (quantity >= line.quantity) return [];
+  const events: PurchaseOrderEvent[] = [{ type: 'PurchaseOrderLineReduced', data: { reductionId, sku, previousQuantity: line.quantity, quantity, reason } }];
+  const after = evolve(state, events[0]!);
+  if (after.created!.lines.every((l) => openQuantity(after, l.sku) <= 0)) {
+    events.push(
+      state.grns.length === 0
+        ? { type: 'PurchaseOrderCancelled', data: { reason } }
+        : { type: 'PurchaseOrderClosed', data: { reason, lines: after.created!.lines.map((l) => ({ sku: l.sku, closedQuantity: 0 })) } },
+    );
+  }
+  return events;
 };
 
 const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): PurchaseOrderEvent[] => {
@@ -248,8 +296,20 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
         const open = openQuantity(state, sku);
         return { sku, closedQuantity: Math.max(0, open - Math.min(open, keep.get(sku) ?? 0)) };
       });
-      return [{ type: 'PurchaseOrderClosed', data: { reason: command.reason, lines } }];
+      return [{ type: 'PurchaseOrderClosed', data: { reason: command.reason, lines, ...(command.closedShort ? { closedShort: true as const } : {}) } }];
     }
+
+    case 'RequestPurchaseOrderClose': {
+      if (state.closure !== undefined || state.closeRequested !== undefined) return [];
+      refuseIfCancelled(state);
+      if (state.created.lines.every(({ sku }) => openQuantity(state, sku) <= 0)) {
+        throw new DomainError('conflict', 'NOTHING_OPEN', 'Nothing is open on the purchase order: it was received in full');
+      }
+      return [{ type: 'PurchaseOrderCloseRequested', data: { reason: command.reason } }];
+    }
+
+    case 'ReducePurchaseOrderLine':
+      return reducePurchaseOrderLine(command, state);
 
     case 'AwaitManualGrn':
       if (state.awaitingManualGrn.has(command.handoverId)) return [];
@@ -299,6 +359,21 @@ const evolve = (state: PurchaseOrderState, event: PurchaseOrderEvent): PurchaseO
 
     case 'ManualGrnAwaited':
       return { ...state, awaitingManualGrn: new Set([...state.awaitingManualGrn, event.data.handoverId]) };
+
+    case 'PurchaseOrderLineReduced': {
+      const { reductionId, sku, quantity } = event.data;
+      const key = reductionKey(reductionId, sku);
+      if (!state.created || state.reductions?.has(key)) return state;
+      return {
+        ...state,
+        orderedLines: state.orderedLines ?? state.created.lines,
+        created: { ...state.created, lines: state.created.lines.map((line) => (line.sku === sku ? { sku, quantity } : line)) },
+        reductions: new Map(state.reductions ?? []).set(key, { previousQuantity: event.data.previousQuantity, quantity }),
+      };
+    }
+
+    case 'PurchaseOrderCloseRequested':
+      return state.closeRequested === undefined ? { ...state, closeRequested: event.data.reason } : state;
 
     default: {
       const unknown: never = event;

@@ -6,7 +6,7 @@
  * received or handed over: goods already handed over are still received on it.
  */
 import { z } from 'zod';
-import { Id, OrderLine, Sku } from '../shared/ids';
+import { Id, OrderLine, Quantity, Sku } from '../shared/ids';
 
 export const PURCHASE_ORDER_STATUSES = ['APPROVED', 'PARTIALLY_RECEIVED', 'RECEIVED', 'CLOSED', 'CANCELLED'] as const;
 export type PurchaseOrderStatus = (typeof PURCHASE_ORDER_STATUSES)[number];
@@ -21,6 +21,13 @@ export const PurchaseOrderCreated = z.object({
     lines: z.array(OrderLine).min(1),
     /** The accounts of the backorder chain so far, the first seller first. */
     chain: z.array(Id).optional(),
+    /** When the vendor is expected to deliver (the purchase decision's time plus the vendor's lead time). */
+    expectedAt: z.string().datetime().optional(),
+    /**
+     * Units a line buys beyond what the source order needs (the vendor's minimum order quantity and
+     * pack size): once received they are free stock, never reserved for the source order.
+     */
+    rounding: z.array(z.object({ sku: Sku, surplus: Quantity })).optional(),
   }),
 });
 export const VendorOrderLinked = z.object({
@@ -47,13 +54,26 @@ export const PurchaseOrderCancelled = z.object({
   type: z.literal('PurchaseOrderCancelled'),
   data: z.object({ reason: z.string().min(1).max(500) }),
 });
-/** The open remainder of the PO will not come: `closedQuantity` per line (possibly 0). */
+/**
+ * The open remainder of the PO will not come: `closedQuantity` per line (possibly 0). `closedShort`:
+ * closed by its vendor or the seller while the source order still wants it, which sources the
+ * rest again from the SKU's next vendor.
+ */
 export const PurchaseOrderClosed = z.object({
   type: z.literal('PurchaseOrderClosed'),
   data: z.object({
     reason: z.string().min(1).max(500),
     lines: z.array(z.object({ sku: Sku, closedQuantity: z.number().int().min(0) })).min(1),
+    closedShort: z.literal(true).optional(),
   }),
+});
+/**
+ * The seller asked to close the PO's open remainder (`POST …/close`): the fulfilment process
+ * manager ends the vendor order first, then closes the PO, keeping open what was handed over.
+ */
+export const PurchaseOrderCloseRequested = z.object({
+  type: z.literal('PurchaseOrderCloseRequested'),
+  data: z.object({ reason: z.string().min(1).max(500) }),
 });
 /**
  * The vendor handed over and the seller does not inward automatically: the goods wait for a
@@ -64,6 +84,22 @@ export const ManualGrnAwaited = z.object({
   data: z.object({ handoverId: Id, lines: z.array(OrderLine).min(1) }),
 });
 
+/**
+ * Its source order's line shrank (a line change, docs/product.md): the PO line now buys `quantity`
+ * (never below what was received, closed or handed over by the vendor). Named by the change that
+ * caused it, so the same change is recognised.
+ */
+export const PurchaseOrderLineReduced = z.object({
+  type: z.literal('PurchaseOrderLineReduced'),
+  data: z.object({
+    reductionId: z.string().min(1).max(400),
+    sku: Sku,
+    previousQuantity: Quantity,
+    quantity: z.number().int().min(0),
+    reason: z.string().min(1).max(500),
+  }),
+});
+
 export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   PurchaseOrderCreated,
   VendorOrderLinked,
@@ -72,6 +108,8 @@ export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   PurchaseOrderCancelled,
   PurchaseOrderClosed,
   ManualGrnAwaited,
+  PurchaseOrderCloseRequested,
+  PurchaseOrderLineReduced,
 ]);
 export type PurchaseOrderEvent = z.infer<typeof PurchaseOrderEvent>;
 
@@ -84,6 +122,8 @@ export type PurchaseOrderCommand =
       readonly sourceOrderId: string;
       readonly lines: readonly OrderLine[];
       readonly chain?: readonly string[];
+      readonly expectedAt?: string;
+      readonly rounding?: readonly { readonly sku: string; readonly surplus: number }[];
     }
   | { readonly type: 'LinkVendorOrder'; readonly vendorOrderId: string }
   | { readonly type: 'RefuseVendorOrder'; readonly reason: string }
@@ -107,6 +147,13 @@ export type PurchaseOrderCommand =
       readonly type: 'ClosePurchaseOrder';
       readonly reason: string;
       readonly keepOpen?: readonly { readonly sku: string; readonly quantity: number }[];
+      /** Closed short (by the vendor or the seller): the source order sources the rest again. */
+      readonly closedShort?: boolean;
+    }
+  | {
+      /** `POST …/purchase-orders/{p}/close`: 409 on a cancelled PO or one with nothing open. */
+      readonly type: 'RequestPurchaseOrderClose';
+      readonly reason: string;
     }
   | {
       /**
@@ -118,4 +165,16 @@ export type PurchaseOrderCommand =
       readonly reason: string;
       readonly keepOpen: readonly { readonly sku: string; readonly quantity: number }[];
     }
-  | { readonly type: 'AwaitManualGrn'; readonly handoverId: string; readonly lines: readonly OrderLine[] };
+  | { readonly type: 'AwaitManualGrn'; readonly handoverId: string; readonly lines: readonly OrderLine[] }
+  | {
+      /**
+       * The line buys `quantity` from now on (never below what was received or closed). When nothing
+       * is left open on the PO it ends: cancelled when it received nothing, else closed.
+       * `reductionId` names the change: the same one again writes nothing.
+       */
+      readonly type: 'ReducePurchaseOrderLine';
+      readonly reductionId: string;
+      readonly sku: string;
+      readonly quantity: number;
+      readonly reason: string;
+    };

@@ -6,12 +6,18 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { DeciderSpecification } from '../decider-spec';
 import { approved, inventoryAssigned, orderCancelled, orderPlaced, orderOf, partlyAssigned, roundCompleted } from './fixtures';
 
+/** A list of one vendor (default terms), or none. */
+const only = (vendorOf: (sku: string) => string | undefined) => (sku: string) => {
+  const vendorAccountId = vendorOf(sku);
+  return vendorAccountId === undefined ? [] : [{ vendorAccountId, leadTimeDays: 7, minOrderQuantity: 1, packSize: 1 }];
+};
+
 const quantities = (of: Record<string, number>) => (sku: string) => of[sku] ?? 0;
 
 /** S buys automatically; A and B come from V. */
 const facts = (overrides: Partial<PurchaseFacts> = {}): PurchaseFacts => ({
   settings: { ...DEFAULT_SETTINGS, autoPoVendorLevel: true },
-  vendorOf: (sku) => ({ A: 'V', B: 'V', C: 'W' })[sku],
+  vendorsOf: only((sku) => ({ A: 'V', B: 'V', C: 'W' })[sku as 'A']),
   onOrder: () => 0,
   reserved: () => 0,
   ...overrides,
@@ -89,7 +95,7 @@ describe('purchaseDecision', () => {
   });
 
   it('leaves a SKU without a vendor pending (SKU_NOT_MAPPED), buying the others', () => {
-    const decision = purchaseDecision(orderOf(partlyAssigned), 1, facts({ vendorOf: (sku) => (sku === 'A' ? 'V' : undefined) }));
+    const decision = purchaseDecision(orderOf(partlyAssigned), 1, facts({ vendorsOf: only((sku) => (sku === 'A' ? 'V' : undefined)) }));
     expect(decision).toStrictEqual({
       purchaseOrders: [{ purchaseOrderId: purchaseOrderIdFor('S', 'o-1', 1, 'V'), vendorAccountId: 'V', accountId: 'S', lines: [{ sku: 'A', quantity: 3 }] }],
       reasons: [
@@ -105,11 +111,12 @@ describe('purchaseDecision', () => {
       orderPlaced({ orderId: 'vo-1', accountId: 'V', lines: [{ sku: 'A', quantity: 3 }], chain: ['S', 'V'] }),
       roundCompleted(1),
     ]);
-    expect(purchaseDecision(vendorOrder, 1, facts({ vendorOf: () => 'S' }))).toStrictEqual({
+    expect(purchaseDecision(vendorOrder, 1, facts({ vendorsOf: only(() => 'S') }))).toStrictEqual({
       purchaseOrders: [],
       reasons: [{ sku: 'A', reason: 'VENDOR_NOT_ELIGIBLE' }],
+      passedOver: [{ sku: 'A', vendorAccountId: 'S', reason: 'IN_CHAIN' }],
     });
-    expect(purchaseDecision(vendorOrder, 1, facts({ vendorOf: () => 'W' }))?.purchaseOrders.map((po) => [po.accountId, po.vendorAccountId])).toStrictEqual([['V', 'W']]);
+    expect(purchaseDecision(vendorOrder, 1, facts({ vendorsOf: only(() => 'W') }))?.purchaseOrders.map((po) => [po.accountId, po.vendorAccountId])).toStrictEqual([['V', 'W']]);
   });
 
   it('decides nothing when nothing is pending', () => {
@@ -125,7 +132,7 @@ describe('purchaseDecision', () => {
 
   it('is recorded by the order as it is', () => {
     const events = [...partlyAssigned];
-    const decision = purchaseDecision(orderOf(events), 1, facts({ vendorOf: (sku) => (sku === 'A' ? 'V' : undefined) }))!;
+    const decision = purchaseDecision(orderOf(events), 1, facts({ vendorsOf: only((sku) => (sku === 'A' ? 'V' : undefined)) }))!;
     const expected: OrderEvent[] = [
       {
         type: 'PurchaseOrderLinked',

@@ -2,11 +2,13 @@
  * What the read models hold: views of the aggregates' states, built with the domain's own
  * selectors, so a rule (an order's status, what is pending) is written once, in libs/domain.
  */
-import { AccountState } from '@app/domain/account/account.decider';
+import { AccountState, vendorTermsOf } from '@app/domain/account/account.decider';
+import { RankedVendor } from '@app/domain/account/account.events';
 import { stockOf, BinState } from '@app/domain/bin/bin.decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import {
   assignmentsOf,
+  closedShortOf,
   isRefused,
   orderLines,
   orderStatus,
@@ -32,11 +34,17 @@ export const accountView = (state: AccountState) => {
     locations: [...state.locations.entries()]
       .sort(([a], [b]) => (a === MAIN_LOCATION_ID ? -1 : b === MAIN_LOCATION_ID ? 1 : byText(a, b)))
       .map(([locationId, bins]) => ({ locationId, bins: [...bins].sort(byText).map((binId) => ({ binId })) })),
-    vendorMappings: [...state.vendorBySku.entries()]
+    vendorMappings: [...state.vendorsBySku.entries()]
       .sort(([a], [b]) => byText(a, b))
-      .map(([sku, vendorAccountId]) => ({ sku, vendorAccountId })),
+      .map(([sku, vendors]) => ({ sku, vendorAccountId: vendors[0]!.vendorAccountId, vendors: vendors.map(vendorTermsOf) })),
   };
 };
+
+/** A SKU's ranked vendors as answered (`GET …/products/{sku}/vendors`): none when it has no list. */
+export const skuVendorsView = (account: { vendorMappings: readonly { sku: string; vendors: readonly Required<RankedVendor>[] }[] }, sku: string) => ({
+  sku,
+  vendors: (account.vendorMappings.find((mapping) => mapping.sku === sku)?.vendors ?? []).map((vendor) => ({ ...vendor })),
+});
 
 /** `openedAt`: when the account was opened (its AccountOpened event's time), for the accounts list. */
 export const accountDocument = (state: AccountState, revision: number, openedAt: string) => ({
@@ -63,7 +71,7 @@ export const stockDocument = (
 
 export const orderDocument = (state: OrderState, revision: number, placedSequence: string) => {
   const placed = state.placed!;
-  const lines = orderLines(state);
+  const lines = orderLines(state).map((line) => ({ ...line, closedShort: closedShortOf(state, line.sku) }));
   const pendingReasons = pendingReasonsOf(state);
   return {
     _id: `${placed.accountId}.${placed.orderId}`,
@@ -82,6 +90,8 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     /** Which SKUs each purchase order buys, for the backorder report. */
     _purchaseOrderSkus: purchaseOrdersOf(state).map(({ purchaseOrderId, lines }) => ({ purchaseOrderId, skus: lines.map((l) => l.sku) })),
     pendingReasons,
+    /** The vendors the purchasing step passed over, per round, and why. */
+    passedOverVendors: state.passedOver.map(({ round, sku, vendorAccountId, reason }) => ({ round, sku, vendorAccountId, reason })),
     /** Lines still pending, and the reasons recorded for them, for the backorder report's filters. */
     _pendingSkus: lines.filter((line) => line.pending > 0).map((line) => line.sku),
     _pendingReasons: [...new Set(pendingReasons.map(({ reason }) => reason))],
@@ -98,6 +108,14 @@ export const purchaseOrderDocument = (
     _id: `${created.sellerAccountId}.${created.purchaseOrderId}`,
     _revision: revision,
     _sequence: createdSequence,
+    ...purchaseOrderView(state),
+  };
+};
+
+/** A PO as it is answered: by the read model, and by the close command. */
+export const purchaseOrderView = (state: PurchaseOrderState) => {
+  const created = state.created!;
+  return {
     accountId: created.sellerAccountId,
     purchaseOrderId: created.purchaseOrderId,
     status: purchaseOrderStatus(state),
@@ -105,6 +123,7 @@ export const purchaseOrderDocument = (
     ...(state.vendorOrderId === undefined ? {} : { vendorOrderId: state.vendorOrderId }),
     ...(state.vendorOrderId === undefined && state.vendorOrderRefusal !== undefined ? { vendorOrderError: state.vendorOrderRefusal } : {}),
     sourceOrderId: created.sourceOrderId,
+    ...(created.expectedAt === undefined ? {} : { expectedAt: created.expectedAt }),
     lines: purchaseOrderLines(state),
     grns: state.grns.map((grn) => ({
       grnId: grn.grnId,
