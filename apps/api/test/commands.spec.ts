@@ -329,6 +329,22 @@ describe('command endpoints', () => {
       expect(await stockAfter('S', 'B')).toEqual({ onHand: 2, assigned: 1, reserved: 0, available: 1 });
     });
 
+    it('keeps priority and requiredBy on the order (priority 5 when not given); they are part of the request, so another value is a 409', async () => {
+      await openSeller('S');
+      await api.adjust('S', 'A', 5);
+      await post('/accounts/S/orders', { orderId: 'p1', priority: 2, requiredBy: '2026-12-24', lines: [{ sku: 'A', quantity: 1 }] });
+      await post('/accounts/S/orders', { orderId: 'p2', lines: [{ sku: 'A', quantity: 1 }] });
+      await api.settle();
+      expect((await api.request('GET', '/accounts/S/orders/p1')).body).toMatchObject({ priority: 2, requiredBy: '2026-12-24' });
+      const plain = (await api.request('GET', '/accounts/S/orders/p2')).body;
+      expect(plain.priority).toBe(5);
+      expect(plain).not.toHaveProperty('requiredBy');
+      expect((await post('/accounts/S/orders', { orderId: 'p1', priority: 2, requiredBy: '2026-12-24', lines: [{ sku: 'A', quantity: 1 }] })).status).toBe(201);
+      const other = await post('/accounts/S/orders', { orderId: 'p1', priority: 3, requiredBy: '2026-12-24', lines: [{ sku: 'A', quantity: 1 }] });
+      expect(other.status).toBe(409);
+      expect(other.body.code).toBe('ORDER_EXISTS');
+    });
+
     it('short and allowed: PENDING_INVENTORY, what is available assigned, the rest pending, one warning per short line', async () => {
       await openSeller('S', { allowOrdersWithoutInventory: true });
       await api.adjust('S', 'A', 3);

@@ -50,7 +50,13 @@ export class OrdersController {
       this.bus.execute(
         new PlaceOrderCommand(
           accountId,
-          { orderId, lines: input.lines, ...(input.customer === undefined ? {} : { customer: input.customer }) },
+          {
+            orderId,
+            lines: input.lines,
+            ...(input.customer === undefined ? {} : { customer: input.customer }),
+            ...(input.priority === undefined ? {} : { priority: input.priority }),
+            ...(input.requiredBy === undefined ? {} : { requiredBy: input.requiredBy }),
+          },
           context,
         ),
       ),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccountType, Adjustment, Id, MAX_QUANTITY, OrderLine, Sku } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
 import { MAX_LEAD_TIME_DAYS, MAX_RANKED_VENDORS, MAX_ROUNDING } from '@app/domain/account/account.events';
-import { ORDER_STATUSES, PENDING_REASONS } from '@app/domain/order/order.events';
+import { IsoDate, ORDER_STATUSES, OrderPriority, PENDING_REASONS } from '@app/domain/order/order.events';
 import { BACKORDER_CURSOR } from '@app/read-models/queries';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
 
@@ -91,6 +91,8 @@ export const PlaceOrderBody = z
   .object({
     orderId: Id.optional(),
     customer: z.string().max(200).optional(),
+    priority: OrderPriority.optional().describe('Who gets free stock first: 1–9, 1 first; 5 when not given'),
+    requiredBy: IsoDate.optional().describe('When the customer needs the goods, YYYY-MM-DD: earlier first among equal priorities; a line whose eta is after it is late'),
     lines: Lines,
   })
   .strict();

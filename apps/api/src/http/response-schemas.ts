@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { AccountType, Id, Sku } from '@app/domain/shared/ids';
 import { Settings } from '@app/domain/shared/settings';
-import { ORDER_STATUSES, PENDING_REASONS, VENDOR_SKIP_REASONS } from '@app/domain/order/order.events';
+import { IsoDate, ORDER_STATUSES, OrderPriority, PENDING_REASONS, VENDOR_SKIP_REASONS } from '@app/domain/order/order.events';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
 import { WEBHOOK_EVENT_TYPES } from '@app/domain/webhook/webhook.events';
 import { DELIVERY_STATUSES } from '@app/domain/webhook/delivery.events';
@@ -85,6 +85,8 @@ export const Order = z.object({
   orderId: Id,
   status: z.enum(ORDER_STATUSES),
   customer: z.string().optional(),
+  priority: OrderPriority.describe('Who gets free stock first: 1–9, 1 first (5 when the order did not say)'),
+  requiredBy: IsoDate.optional().describe('When the customer needs the goods'),
   source: z
     .object({ purchaseOrderId: Id, sellerAccountId: Id })
     .optional()

@@ -23,6 +23,8 @@ import { InventoryService } from './inventory.service';
 export interface PlaceOrderInput {
   readonly orderId: string;
   readonly customer?: string;
+  readonly priority?: number;
+  readonly requiredBy?: string;
   readonly lines: readonly OrderLine[];
   readonly source?: OrderSource;
   readonly chain?: readonly string[];
@@ -42,7 +44,16 @@ export interface OrderAnswer {
 /** Fingerprint of what a client asked for: the same request again is recognised by it. */
 export const requestHashOf = (input: PlaceOrderInput): string =>
   createHash('sha256')
-    .update(JSON.stringify({ customer: input.customer ?? null, lines: input.lines.map((l) => [l.sku, l.quantity]), source: input.source ?? null }))
+    .update(
+      JSON.stringify({
+        customer: input.customer ?? null,
+        lines: input.lines.map((l) => [l.sku, l.quantity]),
+        source: input.source ?? null,
+        // Only when given, so that the fingerprints of orders placed before these fields stay the same.
+        ...(input.priority === undefined ? {} : { priority: input.priority }),
+        ...(input.requiredBy === undefined ? {} : { requiredBy: input.requiredBy }),
+      }),
+    )
     .digest('base64url');
 
 /** How long a request waits for the process manager's step before it answers 503 (the step still happens). */
@@ -202,6 +213,8 @@ export class OrdersService {
       requestHash: requestHashOf(input),
       approvalRequired,
       ...(input.customer === undefined ? {} : { customer: input.customer }),
+      ...(input.priority === undefined ? {} : { priority: input.priority }),
+      ...(input.requiredBy === undefined ? {} : { requiredBy: input.requiredBy }),
       ...(input.source === undefined ? {} : { source: input.source }),
       ...(input.chain === undefined ? {} : { chain: input.chain }),
       ...(warnings.length === 0 ? {} : { warnings: warnings.map(({ sku, requested, available }) => ({ sku, requested, available })) }),

@@ -279,7 +279,7 @@ const placeOrder = (command: Extract<OrderCommand, { type: 'PlaceOrder' }>, stat
       `lines[${repeat}].sku`,
     );
   }
-  const { orderId, accountId, customer, lines, source, chain, requestHash, approvalRequired, warnings, refuseIfShort } = command;
+  const { orderId, accountId, customer, priority, requiredBy, lines, source, chain, requestHash, approvalRequired, warnings, refuseIfShort } = command;
   return [
     {
       type: 'OrderPlaced',
@@ -287,6 +287,8 @@ const placeOrder = (command: Extract<OrderCommand, { type: 'PlaceOrder' }>, stat
         orderId,
         accountId,
         ...(customer === undefined ? {} : { customer }),
+        ...(priority === undefined ? {} : { priority }),
+        ...(requiredBy === undefined ? {} : { requiredBy }),
         lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
         ...(source === undefined ? {} : { source: { purchaseOrderId: source.purchaseOrderId, sellerAccountId: source.sellerAccountId } }),
         ...(chain === undefined ? {} : { chain: [...chain] }),

@@ -35,12 +35,22 @@ export type OrderSource = z.infer<typeof OrderSource>;
 
 export const InventorySource = z.enum(['stock', 'backorder']);
 
+/** An order's priority for free stock: 1–9, 1 first. */
+export const OrderPriority = z.number().int().min(1).max(9);
+export const DEFAULT_ORDER_PRIORITY = 5;
+/** A calendar date, `YYYY-MM-DD`, that exists. */
+export const IsoDate = z.iso.date();
+
 export const OrderPlaced = z.object({
   type: z.literal('OrderPlaced'),
   data: z.object({
     orderId: Id,
     accountId: Id,
     customer: z.string().max(200).optional(),
+    /** Who gets free stock first: 1 first, 5 when not given (the allocation rule). */
+    priority: OrderPriority.optional(),
+    /** When the customer needs the goods (an ISO date): earlier first among equal priorities; a line whose eta is after it is late. */
+    requiredBy: IsoDate.optional(),
     lines: z.array(OrderLine).min(1),
     /** Set on an order opened in a vendor's account for a seller's PO. */
     source: OrderSource.optional(),
@@ -244,6 +254,8 @@ export type OrderCommand =
       readonly orderId: string;
       readonly accountId: string;
       readonly customer?: string;
+      readonly priority?: number;
+      readonly requiredBy?: string;
       readonly lines: readonly OrderLine[];
       readonly source?: OrderSource;
       readonly chain?: readonly string[];

@@ -6,6 +6,7 @@ import { AccountState, vendorTermsOf } from '@app/domain/account/account.decider
 import { RankedVendor } from '@app/domain/account/account.events';
 import { stockOf, BinState } from '@app/domain/bin/bin.decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
+import { DEFAULT_ORDER_PRIORITY } from '@app/domain/order/order.events';
 import {
   assignmentsOf,
   closedShortOf,
@@ -83,6 +84,8 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     orderId: placed.orderId,
     status: orderStatus(state),
     ...(placed.customer === undefined ? {} : { customer: placed.customer }),
+    priority: placed.priority ?? DEFAULT_ORDER_PRIORITY,
+    ...(placed.requiredBy === undefined ? {} : { requiredBy: placed.requiredBy }),
     ...(placed.source === undefined ? {} : { source: { ...placed.source } }),
     lines,
     inventoryDetails: assignmentsOf(state).map(({ assignmentId: _assignmentId, ...detail }) => detail),
