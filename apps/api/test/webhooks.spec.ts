@@ -397,5 +397,15 @@ describeWithPostgres('webhooks on the PostgreSQL deployment', () => {
     expect(listed.map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED']);
     const sent = (await deployment.allEvents()).filter((e) => e.type === 'DeliveryDelivered');
     expect(sent.every((e) => e.metadata['actor'] === 'processor:webhook-dispatcher')).toBe(true);
+
+    // The worker's /metrics counts the attempts it made (this worker, started again above: the
+    // second delivery); the api, which sends nothing, counts none.
+    const delivered = (text: string) => Number(/^webhook_deliveries_total\{status="delivered"\} (\d+)$/m.exec(text)?.[1]);
+    const [worker] = deployment.runningWorkers();
+    const workerMetrics = /"metrics":"([^"]+)"/.exec(worker!.logs())?.[1];
+    expect(workerMetrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(delivered(await (await fetch(workerMetrics!)).text())).toBe(1);
+    const [api] = await deployment.baseUrls();
+    expect(delivered(await (await fetch(`${api}/metrics`)).text())).toBe(0);
   }, 90_000);
 });

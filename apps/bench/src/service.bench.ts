@@ -161,7 +161,7 @@ const startPostgresDeployment = async (label: string): Promise<Service> => {
   const env = { EVENT_STORE: 'postgres', READ_STORE: 'postgres', POSTGRES_URL: url.toString(), RUN_PROCESSORS: 'false' };
   const apis: Child[] = [];
   for (let i = 0; i < 2; i++) apis.push(await Child.start({ entry: API_ENTRY, label: `${label} api ${i + 1}`, env, nodeArgs: SERVICE_NODE_ARGS }));
-  const worker = await Child.start({ entry: WORKER_ENTRY, label: `${label} worker`, env: { ...env, LOG_LEVEL: 'log' }, nodeArgs: SERVICE_NODE_ARGS, ready: /Running \d+ processors/ });
+  const worker = await Child.start({ entry: WORKER_ENTRY, label: `${label} worker`, env: { ...env, LOG_LEVEL: 'log', WORKER_METRICS_PORT: '0' }, nodeArgs: SERVICE_NODE_ARGS, ready: /Running \d+ processors/ });
   return {
     port: apis[0]!.port,
     ports: apis.map((a) => a.port),

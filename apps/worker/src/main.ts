@@ -5,6 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, JsonLogger, loadConfig, stopOnSignals } from '@app/config';
 import { ProcessorHost } from '@app/event-store/nest/processor-host';
 import { READ_MODELS_PROCESSOR } from '@app/read-models/projections/read-models.projection';
+import { Metrics } from '../../api/src/metrics/metrics';
+import { serveMetrics } from './metrics-server';
 import { WorkerModule } from './worker.module';
 
 const main = async (): Promise<void> => {
@@ -17,7 +19,11 @@ const main = async (): Promise<void> => {
   });
   await app.init();
   const logger = new Logger('Worker');
-  stopOnSignals(() => app.close(), logger);
+  const metrics = await serveMetrics(app.get(Metrics), config.HOST, config.WORKER_METRICS_PORT);
+  stopOnSignals(async () => {
+    await metrics.close();
+    await app.close();
+  }, logger);
   const names = [...app.get(ProcessorHost).processors().map((p) => p.name), READ_MODELS_PROCESSOR];
   logger.log({
     msg: `Running ${names.length} processors: ${names.join(', ')}`,
@@ -25,6 +31,7 @@ const main = async (): Promise<void> => {
     readStore: config.READ_STORE,
     ...(config.EVENT_STORE === 'postgres' || config.READ_STORE === 'postgres' ? { postgresSchema: config.POSTGRES_SCHEMA } : {}),
     processors: names,
+    metrics: metrics.url,
   });
 };
 

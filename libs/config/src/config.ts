@@ -23,6 +23,8 @@ const EnvSchema = z
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must be a mongodb:// connection string' }).optional(),
     MONGODB_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('backorders'),
     PORT: port.default(3000),
+    /** Where the worker serves its /metrics (0: a free port, named in its start line). The api serves its own on PORT. */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     HOST: z.string().min(1).default('0.0.0.0'),
     ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     /** Whether the api runs the sagas and projections itself (embedded default) or leaves them to a worker. */

@@ -148,7 +148,7 @@ export class PostgresDeployment implements Deployment {
 
   /** A worker, up once it says which processors it runs (a second one waits in standby for their leases). */
   async startWorker(extraEnv: Record<string, string> = {}): Promise<ChildService> {
-    const child = spawn(process.execPath, [WORKER_ENTRY], { env: { ...this.env, LOG_LEVEL: 'log', ...extraEnv } });
+    const child = spawn(process.execPath, [WORKER_ENTRY], { env: { ...this.env, LOG_LEVEL: 'log', WORKER_METRICS_PORT: '0', ...extraEnv } });
     const worker = new ChildService('worker', child, undefined);
     await worker.waitFor(async () => /Running \d+ processors/.test(worker.logs()));
     this.workers.push(worker);
