@@ -385,6 +385,19 @@ describe('invariants', () => {
       expect(log.violations()).toStrictEqual([{ invariant: 7, subject: purchaseOrderStream('S', poId!), detail: 'no vendor order was opened, and no reason recorded' }]);
     });
 
+    it('is broken by a PO whose close was requested and never carried out', () => {
+      const { log, poId } = waitingForVendor();
+      expect(log.violations()).toStrictEqual([]);
+      log.purchaseOrder('S', poId, { type: 'RequestPurchaseOrderClose', reason: 'too late' });
+      expect(log.violations()).toStrictEqual([{ invariant: 7, subject: purchaseOrderStream('S', poId), detail: 'a close was requested and the PO was never closed' }]);
+    });
+
+    it('is broken by a line change that was never carried out to its POs', () => {
+      const { log } = waitingForVendor();
+      log.order('S', 'o-1', { type: 'ChangeOrderLine', sku: 'A', quantity: 2 });
+      expect(of(log.violations(), 7)).toStrictEqual([{ invariant: 7, subject: `${orderStream('S', 'o-1')} A`, detail: 'line change 1 (3 to 2) was never carried out' }]);
+    });
+
     it('is broken by a PO linked to a vendor order that does not exist', () => {
       const { log, flow } = setUp();
       flow.place('S', 'o-1', [{ sku: 'A', quantity: 3 }]);

@@ -208,8 +208,11 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
         violate(4, `${key} ${sku}`, `${heldBy(key, sku).reserved} reserved for a SKU the order does not have`);
       }
     }
-    // 7. Once quiet, no round is left open and every handover reached the bins.
+    // 7. Once quiet, no round is left open, every line change was carried out, and every handover reached the bins.
     if (state.openRound !== undefined) violate(7, key, `assignment round ${state.openRound.round} is still open`);
+    for (const change of state.lineChanges ?? []) {
+      if (!state.lineChangesCompleted?.has(change.change)) violate(7, `${key} ${change.sku}`, `line change ${change.change} (${change.previousQuantity} to ${change.quantity}) was never carried out`);
+    }
     for (const handover of state.handovers.values()) {
       for (const entry of handover.bins) {
         const bin = log.bins.get(`bin-${state.placed.accountId}.${entry.locationId}.${entry.binId}`);
@@ -250,6 +253,7 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
       violate(7, key, 'no vendor order was opened, and no reason recorded');
     }
     if (state.vendorOrderId !== undefined && !vendorOrder) violate(7, key, `vendor order ${state.vendorOrderId} does not exist`);
+    if (state.closeRequested !== undefined && !purchaseOrderEnded(state)) violate(7, key, 'a close was requested and the PO was never closed');
     for (const grn of state.grns) {
       const bin = log.bins.get(`bin-${accountId}.${grn.locationId}.${grn.binId}`);
       for (const line of grn.lines) {
