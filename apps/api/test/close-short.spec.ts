@@ -3,19 +3,20 @@
  * or the seller closes a PO; the PO's open remainder closes, received and handed-over goods are
  * kept, and the source order's pending quantity is bought from the SKU's next vendor (a new PO id)
  * or waits with VENDOR_CLOSED_SHORT; along a multi-tier chain the middle vendor sources again.
- * ApiHarness.stop() checks every invariant after each test.
+ * Runs on the embedded default and on the PostgreSQL deployment (two api processes and a worker);
+ * stopping a deployment checks every invariant after each test.
  */
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
-import { ApiHarness } from './support/api-harness';
+import { Deployment, forEachDeployment } from './support/deployment';
 
 const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
 const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
 
-describe('closing short and sourcing again', () => {
-  let api: ApiHarness;
+forEachDeployment('closing short and sourcing again', (start) => {
+  let api: Deployment;
   beforeEach(async () => {
-    api = await ApiHarness.start();
-  });
+    api = await start();
+  }, 60_000);
   afterEach(() => api.stop());
 
   const get = async (url: string) => {
@@ -101,14 +102,14 @@ describe('closing short and sourcing again', () => {
     await twoVendors(5);
     await post(`/accounts/V1/orders/${vo1}/handover`, {});
     await api.settle();
-    const before = await api.eventCount();
+    const before = (await api.allEvents()).length;
     expect(await api.post(`/accounts/V1/orders/${vo1}/close-short`)).toMatchObject({ status: 409, body: { code: 'ORDER_HANDED_OVER' } });
     expect(await api.post(`/accounts/V1/orders/${vo1}/close-short`, { reason: '' })).toMatchObject({ status: 400 });
     expect(await api.post(`/accounts/V1/orders/${vo1}/close-short`, { why: 'x' })).toMatchObject({ status: 400 });
     expect(await api.post('/accounts/V1/orders/nope/close-short')).toMatchObject({ status: 404 });
     expect(await api.post(`/accounts/S/purchase-orders/${po1}/close`)).toMatchObject({ status: 409, body: { code: 'NOTHING_OPEN' } });
     expect(await api.post('/accounts/S/purchase-orders/nope/close')).toMatchObject({ status: 404 });
-    expect(await api.eventCount()).toBe(before);
+    expect((await api.allEvents()).length).toBe(before);
   });
 
   it('the seller closes a PO: its vendor order is closed short, handed-over goods waiting for a manual GRN stay open, the rest is bought again', async () => {
