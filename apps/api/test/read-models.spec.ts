@@ -36,9 +36,11 @@ describe('read models', () => {
       accountId: 'seller',
       orderId: 'short',
       status: 'PENDING_INVENTORY',
+      priority: 5,
+      // No PO brings SKU-A (nothing is bought), and SKU-B waits for nothing: no eta, not late.
       lines: [
-        { sku: 'SKU-A', quantity: 10, assigned: 9, pending: 1, handedOver: 0, closedShort: 0 },
-        { sku: 'SKU-B', quantity: 1, assigned: 1, pending: 0, handedOver: 0, closedShort: 0 },
+        { sku: 'SKU-A', quantity: 10, assigned: 9, pending: 1, handedOver: 0, closedShort: 0, eta: null, late: false },
+        { sku: 'SKU-B', quantity: 1, assigned: 1, pending: 0, handedOver: 0, closedShort: 0, eta: null, late: false },
       ],
       inventoryDetails: [
         { sku: 'SKU-A', locationId: 'main', binId: 'default', quantity: 5, source: 'stock' },

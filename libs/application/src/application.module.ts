@@ -11,6 +11,7 @@ import { FulfilmentService } from './services/fulfilment.service';
 import { FulfilmentProgress } from './services/fulfilment-progress';
 import { ClosingShortSteps } from './services/closing-short.steps';
 import { LineChangeSteps } from './services/line-change.steps';
+import { ExpectedDatesSteps } from './services/expected-dates.steps';
 import { AccountsService } from './services/accounts.service';
 import { Flows } from './services/flows';
 import { AuditService } from './services/audit.service';
@@ -56,6 +57,7 @@ export const SAGAS = [fulfilmentSaga];
       useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new FulfilmentService(c, a, o, p),
     },
     { provide: ClosingShortSteps, inject: [CommandPath], useFactory: (c: CommandPath) => new ClosingShortSteps(c) },
+    { provide: ExpectedDatesSteps, inject: [CommandPath], useFactory: (c: CommandPath) => new ExpectedDatesSteps(c) },
     { provide: LineChangeSteps, inject: [CommandPath, AccountsService], useFactory: (c: CommandPath, a: AccountsService) => new LineChangeSteps(c, a) },
     {
       provide: FulfilmentProgress,

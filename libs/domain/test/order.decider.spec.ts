@@ -6,6 +6,7 @@ import {
   isLatestRoundClosed,
   isOpen,
   isRefused,
+  lineEtas,
   openRound,
   orderDecider,
   orderEnd,
@@ -1082,6 +1083,8 @@ describe('order decider', () => {
       'HANDOVER_EXCEEDS_ASSIGNED',
       'ASSIGNMENT_EXCEEDS_PENDING',
       'QUANTITY_BELOW_HANDED_OVER',
+      'ORDER_FOLLOWS_PURCHASE_ORDER',
+      'NOT_A_VENDOR_ORDER',
     ]);
 
     const check = (state: OrderState, step: number): void => {
@@ -1102,7 +1105,15 @@ describe('order decider', () => {
       if (ended !== ['CANCELLED', 'CLOSED_SHORT'].includes(status)) fail(`status ${status} for end ${orderEnd(state)}`);
       if (status === 'READY' && orderLines(state).some((line) => line.pending > 0)) fail('READY with a quantity pending');
       if (ended && pendingReasonsOf(state).length > 0) fail('reasons after the end');
+      // The eta recorded by the events is the one derived from them; nothing pending or ended: null.
+      for (const { sku, eta, late } of lineEtas(state)) {
+        if ((state.etas?.get(sku) ?? null) !== eta) fail(`${sku}: recorded eta ${state.etas?.get(sku)} is not ${eta}`);
+        const pending = orderLines(state).find((line) => line.sku === sku)!.pending;
+        if ((ended || pending === 0) && (eta !== null || late)) fail(`${sku}: eta ${eta} with nothing awaited`);
+      }
     };
+
+    const dayOf = (n: number): string => new Date(Date.UTC(2024, 5, 1 + n)).toISOString();
 
     it.each([7, 99, 31337])('holds over a thousand random commands (seed %i)', (seed) => {
       const random = prng(seed);
@@ -1127,7 +1138,15 @@ describe('order decider', () => {
         if (lines.length === 0) lines.push({ sku: 'A', quantity: 1 + int(6) });
         apply(
           orderDecider.decide(
-            placeOrder({ lines, approvalRequired: random() < 0.3, refuseIfShort: random() < 0.15, requestHash: `h-${order}` }),
+            placeOrder({
+              lines,
+              approvalRequired: random() < 0.3,
+              refuseIfShort: random() < 0.15,
+              requestHash: `h-${order}`,
+              // Without drawing: every third order is a vendor order, every other one has a requiredBy.
+              ...(order % 3 === 0 ? { source: { purchaseOrderId: `po-${order}`, sellerAccountId: 'S' } } : {}),
+              ...(order % 2 === 0 ? { requiredBy: '2024-06-04' } : {}),
+            }),
             state,
           ),
         );
@@ -1153,7 +1172,7 @@ describe('order decider', () => {
                         ? endOrder()
                         : roll < 0.92
                           ? ({
-                              ...purchaseDecided(round, [boughtPo(`po-${round}`, [{ sku, quantity: 1 }])], [{ sku, reason: 'AWAITING_VENDOR' }]),
+                              ...purchaseDecided(round, [{ ...boughtPo(`po-${round}`, [{ sku, quantity: 1 }]), expectedAt: dayOf(round) }], [{ sku, reason: 'AWAITING_VENDOR' }]),
                               passedOver: random() < 0.5 ? [{ sku, vendorAccountId: 'W', reason: 'NOT_ELIGIBLE' as const }] : [],
                             } as OrderCommand)
                           : roll < 0.95
@@ -1167,6 +1186,22 @@ describe('order decider', () => {
             const code = (error as { code?: string }).code;
             if (code === undefined || !EXPECTED_REFUSALS.has(code)) throw error;
             counts.refused++;
+          }
+          // Without drawing: a PO's date moves or it stops bringing the SKU, and a vendor order is promised.
+          const expectedDates: OrderCommand[] = [
+            ...(step % 5 === 1
+              ? [{ type: 'RecordPurchaseOrderProgress' as const, purchaseOrderId: `po-${Math.max(1, round - 1)}`, expectedAt: dayOf(step), openSkus: step % 10 === 1 ? [sku] : [] }]
+              : []),
+            ...(step % 7 === 3 ? [{ type: 'PromiseDelivery' as const, promisedAt: dayOf(step % 3) }] : []),
+          ];
+          for (const next of expectedDates) {
+            try {
+              apply(orderDecider.decide(next, state));
+            } catch (error) {
+              const code = (error as { code?: string }).code;
+              if (code === undefined || !EXPECTED_REFUSALS.has(code)) throw error;
+              counts.refused++;
+            }
           }
           // Every few steps a line changes (up or down) and the change's outcome is recorded: no randomness drawn.
           if (step % 4 === 2) {

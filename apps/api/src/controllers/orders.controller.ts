@@ -10,6 +10,7 @@ import {
   CloseOrderShortCommand,
   HandOverOrderCommand,
   PlaceOrderCommand,
+  PromiseDeliveryCommand,
 } from '@app/application/commands/commands';
 import { ChangeOrderLineCommand } from '@app/application/commands/commands';
 import { Flows } from '@app/application/services/flows';
@@ -19,7 +20,7 @@ import { CurrentPrincipal, Principal } from '../http/auth';
 import { httpCommandContext } from '../http/command-context';
 import { Idempotency, IdempotencyScope } from '../http/idempotency';
 import { AccountPath, CloseBody, EmptyBody, HandoverBody, OrderPath, PlaceOrderBody } from '../http/request-schemas';
-import { ChangeLineBody, OrderLinePath } from '../http/request-schemas';
+import { ChangeLineBody, OrderLinePath, PromiseBody } from '../http/request-schemas';
 import { withEventPosition } from '../http/responses';
 import { parseOrThrow } from '../http/validation';
 
@@ -131,6 +132,16 @@ export class OrdersController {
     const context = await this.context(principal, accountId, orderId);
     const reason = input.reason ?? `Closed short by ${principal.kind === 'admin' ? 'the operator' : accountId}`;
     return orderView(await withEventPosition(reply, context, () => this.bus.execute(new CloseOrderShortCommand(accountId, orderId, reason, context))));
+  }
+
+  /** A vendor promises when it delivers a vendor order: the PO it fulfils is expected then. */
+  @Post(':orderId/promise')
+  @HttpCode(200)
+  async promise(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { accountId, orderId } = parseOrThrow(OrderPath, params, 'path');
+    const { promisedAt } = parseOrThrow(PromiseBody, body);
+    const context = await this.context(principal, accountId, orderId);
+    return withEventPosition(reply, context, () => this.bus.execute(new PromiseDeliveryCommand(accountId, orderId, promisedAt, context)));
   }
 
   /** Commands on an order carry on the flow the order belongs to (across accounts for vendor orders). */

@@ -122,6 +122,19 @@ export const ChangeLineBody = z
   })
   .strict();
 
+/**
+ * `POST …/orders/{o}/promise`: when the vendor delivers. An ISO 8601 time with its offset
+ * (`2024-06-01T12:00:00+02:00`, `…Z`) or a date (`2024-06-01`: that day at 00:00 UTC); kept in UTC.
+ */
+export const PromiseBody = z
+  .object({
+    promisedAt: z
+      .union([z.iso.datetime({ offset: true }), z.iso.date()], { message: 'must be an ISO 8601 date (YYYY-MM-DD) or date-time with a time zone' })
+      .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString())
+      .describe('When the vendor will deliver: an ISO 8601 date-time with a time zone, or a date (that day at 00:00 UTC)'),
+  })
+  .strict();
+
 /** Bodies of commands that take none: nothing, or an empty object. */
 export const EmptyBody = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 

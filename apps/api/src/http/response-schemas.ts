@@ -99,6 +99,8 @@ export const Order = z.object({
       pending: Count,
       handedOver: Count,
       closedShort: Count.describe('Quantity that will not come from purchase orders that were closed short'),
+      eta: Timestamp.nullable().describe('The latest expectedAt of the open purchase orders that bring the pending quantity; null when nothing is pending or no open purchase order brings it'),
+      late: z.boolean().describe('The eta\'s date (UTC) is after requiredBy; false without an eta or a requiredBy'),
     }),
   ),
   inventoryDetails: z
@@ -121,6 +123,14 @@ export const Order = z.object({
 });
 
 export const OrderPage = z.object({ items: z.array(Order), next: NextCursor });
+
+/** What `POST …/orders/{o}/promise` answers: the promise, and the PO's expectedAt once moved to it. */
+export const DeliveryPromise = z.object({
+  orderId: Id,
+  promisedAt: Timestamp.describe('The promised delivery date, in UTC'),
+  source: z.object({ purchaseOrderId: Id, sellerAccountId: Id }).describe('The purchase order the vendor order fulfils'),
+  expectedAt: Timestamp.optional().describe('The purchase order\'s expectedAt now'),
+});
 
 export const Handover = z.object({
   handoverId: Id,
@@ -345,6 +355,7 @@ export const RESPONSE_SCHEMAS = {
   OrderAnswer,
   Order,
   OrderPage,
+  DeliveryPromise,
   Handover,
   Grn,
   PurchaseOrder,

@@ -9,6 +9,7 @@ import { FulfilmentProgress } from '../services/fulfilment-progress';
 import { ClosingShortSteps } from '../services/closing-short.steps';
 import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import { LINE_CHANGE_HANDLERS } from './line-change.handlers';
+import { EXPECTED_DATES_HANDLERS } from './expected-dates.handlers';
 import {
   BuyShortfallCommand,
   InwardHandoverCommand,
@@ -318,4 +319,5 @@ export const COMMAND_HANDLERS = [
   ReceiveGoodsHandler,
   CreatePurchaseOrderHandler,
   ...LINE_CHANGE_HANDLERS,
+  ...EXPECTED_DATES_HANDLERS,
 ];

@@ -343,3 +343,48 @@ export class ReleaseAtBinsCommand extends Command<void> {
     super();
   }
 }
+
+// ---- expected dates ----------------------------------------------------------------------------
+
+/** `POST …/orders/{o}/promise` on a vendor order: answers once the process manager moved its PO's expectedAt. */
+export class PromiseDeliveryCommand extends Command<PromiseAnswer> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    /** ISO 8601 in UTC. */
+    readonly promisedAt: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export interface PromiseAnswer {
+  readonly orderId: string;
+  readonly promisedAt: string;
+  readonly source: { readonly purchaseOrderId: string; readonly sellerAccountId: string };
+  /** The PO's expectedAt once the process manager moved it. */
+  readonly expectedAt?: string;
+}
+
+/** Process manager: a vendor order's promise or eta moved, so its PO's expectedAt follows. */
+export class MoveExpectedAtForVendorOrderCommand extends Command<void> {
+  constructor(
+    readonly vendorAccountId: string,
+    readonly vendorOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Process manager: a PO's expectedAt or what it still brings changed, so its source order records it. */
+export class RecordPurchaseOrderProgressCommand extends Command<void> {
+  constructor(
+    readonly sellerAccountId: string,
+    readonly purchaseOrderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

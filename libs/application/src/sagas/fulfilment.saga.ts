@@ -13,10 +13,14 @@
  *                inventory released → the units it gave back are free stock in their bins
  *                cancelled, closed short, refused → release its stock, end its POs; a vendor
  *                                  order's PO closes short (closing-short.steps.ts)
+ *                delivery promised, line eta changed → a vendor order's PO moves its expectedAt
+ *                                  (expected-dates.steps.ts)
  * PO stream:     created         → open the vendor's order
  *                goods received  → inward into the bin, reserved for the source order, assign
  *                close requested → end the vendor order, close the PO
  *                closed short    → the source order sources the rest again
+ *                expectedAt moved, goods received, line reduced, closed, cancelled → the source
+ *                                  order records what the PO stands at (its lines' etas follow)
  */
 import { ICommand } from '@nestjs/cqrs';
 import { OrderAggregate, parseRecordedEvent, PurchaseOrderAggregate } from '@app/domain/aggregates';
@@ -37,6 +41,8 @@ import {
   SourceAgainCommand,
   CarryOutLineChangeCommand,
   ReleaseAtBinsCommand,
+  MoveExpectedAtForVendorOrderCommand,
+  RecordPurchaseOrderProgressCommand,
 } from '../commands/commands';
 import { Saga } from './saga';
 import { contextFromEvent } from './saga-context';
@@ -55,12 +61,17 @@ const ORDER_REACTIONS: ReadonlySet<OrderEvent['type']> = new Set([
   'OrderRefused',
   'OrderLineChanged',
   'InventoryReleased',
+  'DeliveryPromised',
+  'OrderLineEtaChanged',
 ]);
 const PURCHASE_ORDER_REACTIONS: ReadonlySet<PurchaseOrderEvent['type']> = new Set([
   'PurchaseOrderCreated',
   'GoodsReceived',
   'PurchaseOrderCloseRequested',
   'PurchaseOrderClosed',
+  'PurchaseOrderCancelled',
+  'PurchaseOrderLineReduced',
+  'PurchaseOrderExpectedAtChanged',
 ]);
 
 const onOrder = (event: OrderEvent, accountId: string, orderId: string, context: (step: string) => ReturnType<typeof contextFromEvent>): ICommand[] => {
@@ -90,6 +101,10 @@ const onOrder = (event: OrderEvent, accountId: string, orderId: string, context:
       return [new CarryOutLineChangeCommand(accountId, orderId, event.data.change, context(`line-change/${event.data.change}`))];
     case 'InventoryReleased':
       return [new ReleaseAtBinsCommand(accountId, orderId, event.data.releaseId, event.data.sku, event.data.bins, context('release'))];
+    case 'DeliveryPromised':
+    case 'OrderLineEtaChanged':
+      // Only a vendor order has a PO to move; the step finds out from its stream.
+      return [new MoveExpectedAtForVendorOrderCommand(accountId, orderId, context('expected-at'))];
     default:
       return [];
   }
@@ -103,10 +118,24 @@ const react = (recorded: RecordedEvent): ICommand[] => {
   }
   if (stream?.category === 'po' && PURCHASE_ORDER_REACTIONS.has(recorded.type as PurchaseOrderEvent['type'])) {
     const event = parseRecordedEvent(PurchaseOrderAggregate, recorded);
-    if (event.type === 'PurchaseOrderCreated') return [new OpenVendorOrderCommand(stream.accountId, stream.purchaseOrderId, context('vendor-order'))];
-    if (event.type === 'GoodsReceived') return [new InwardGoodsCommand(stream.accountId, stream.purchaseOrderId, event.data.grnId, context('inward'))];
-    if (event.type === 'PurchaseOrderCloseRequested') return [new ClosePurchaseOrderOnRequestCommand(stream.accountId, stream.purchaseOrderId, context('close'))];
-    if (event.type === 'PurchaseOrderClosed' && event.data.closedShort) return [new SourceAgainCommand(stream.accountId, stream.purchaseOrderId, context('source-again'))];
+    const { accountId, purchaseOrderId } = stream;
+    const progress = () => new RecordPurchaseOrderProgressCommand(accountId, purchaseOrderId, context('po-progress'));
+    switch (event.type) {
+      case 'PurchaseOrderCreated':
+        return [new OpenVendorOrderCommand(accountId, purchaseOrderId, context('vendor-order'))];
+      case 'GoodsReceived':
+        return [new InwardGoodsCommand(accountId, purchaseOrderId, event.data.grnId, context('inward')), progress()];
+      case 'PurchaseOrderCloseRequested':
+        return [new ClosePurchaseOrderOnRequestCommand(accountId, purchaseOrderId, context('close'))];
+      case 'PurchaseOrderClosed':
+        return [...(event.data.closedShort ? [new SourceAgainCommand(accountId, purchaseOrderId, context('source-again'))] : []), progress()];
+      case 'PurchaseOrderCancelled':
+      case 'PurchaseOrderLineReduced':
+      case 'PurchaseOrderExpectedAtChanged':
+        return [progress()];
+      default:
+        return [];
+    }
   }
   return [];
 };

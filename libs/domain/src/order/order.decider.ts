@@ -103,7 +103,15 @@ export type OrderState = {
   readonly lineChanges?: readonly LineChange[];
   /** The changes whose outcome across streams is recorded (OrderLineChangeCompleted). */
   readonly lineChangesCompleted?: ReadonlySet<number>;
+  /** Each line's eta as last recorded (OrderLineEtaChanged); absent: null. */
+  readonly etas?: ReadonlyMap<string, string | null>;
+  /** purchaseOrderId → what the order knows of the PO since it was linked (PurchaseOrderProgressRecorded). */
+  readonly purchaseOrderProgress?: ReadonlyMap<string, PurchaseOrderProgress>;
+  /** A vendor order: the delivery date its vendor promised last (DeliveryPromised). */
+  readonly promisedAt?: string;
 };
+
+export type PurchaseOrderProgress = { readonly expectedAt?: string; readonly openSkus: readonly string[] };
 
 export type LineChange = z.infer<typeof OrderLineChanged>['data'];
 
@@ -219,6 +227,52 @@ export const vendorsClosedShortOn = (state: OrderState, sku: string): ReadonlySe
 /** The latest reason recorded for the SKU, whether or not it is still pending. */
 export const recordedReasonOf = (state: OrderState, sku: string): PendingReason | undefined =>
   state.pendingReasons.find((recorded) => recorded.sku === sku)?.reason;
+
+// ---- expected dates (docs/product.md, "Expected dates") ------------------------------------
+
+/** The PO as the order knows it now: as linked, or as the process manager last recorded it. */
+const progressOf = (state: OrderState, po: LinkedPurchaseOrder): PurchaseOrderProgress =>
+  state.purchaseOrderProgress?.get(po.purchaseOrderId) ?? {
+    ...(po.expectedAt === undefined ? {} : { expectedAt: po.expectedAt }),
+    openSkus: po.lines.filter((line) => line.quantity > 0).map((line) => line.sku),
+  };
+
+/**
+ * A line's eta: the latest expectedAt of the order's open POs that still bring its SKU, while the
+ * line has something pending and the order is open; null otherwise (nothing pending, no PO, an
+ * order that ended). A PO closed short, cancelled, closed or received in full brings nothing.
+ */
+export const lineEtaOf = (state: OrderState, sku: string): string | null => {
+  const line = state.lines.find((l) => l.sku === sku);
+  if (!isOpen(state) || line === undefined || pendingOf(line) <= 0) return null;
+  const closedShort = new Set(state.closedShortPurchases.map((po) => po.purchaseOrderId));
+  let eta: string | null = null;
+  for (const po of state.purchaseOrders) {
+    if (closedShort.has(po.purchaseOrderId)) continue;
+    const { expectedAt, openSkus } = progressOf(state, po);
+    if (expectedAt === undefined || !openSkus.includes(sku)) continue;
+    if (eta === null || Date.parse(expectedAt) > Date.parse(eta)) eta = expectedAt;
+  }
+  return eta;
+};
+
+/** Late: the eta's date (in UTC) is after `requiredBy`; never without an eta or a requiredBy. */
+export const isLate = (eta: string | null, requiredBy: string | undefined): boolean =>
+  eta !== null && requiredBy !== undefined && new Date(eta).toISOString().slice(0, 10) > requiredBy;
+
+/** Each line's eta and whether it is late, in the order of the lines. */
+export const lineEtas = (state: OrderState): { sku: string; eta: string | null; late: boolean }[] =>
+  state.lines.map(({ sku }) => {
+    const eta = lineEtaOf(state, sku);
+    return { sku, eta, late: isLate(eta, state.placed?.requiredBy) };
+  });
+
+/** The eta of the lines of a vendor order, the latest of them: when it can deliver everything. */
+export const latestEtaOf = (state: OrderState): string | null =>
+  lineEtas(state).reduce<string | null>((latest, { eta }) => (eta !== null && (latest === null || Date.parse(eta) > Date.parse(latest)) ? eta : latest), null);
+
+/** The date the vendor promised for this vendor order, if it did. */
+export const promisedAtOf = (state: OrderState): string | undefined => state.promisedAt;
 
 const assignmentOnly = ({ assignmentId, sku, locationId, binId, quantity, source, grnId }: AssignmentState): AssignmentResult => ({
   assignmentId,
@@ -604,7 +658,52 @@ const completeLineChange = (command: Extract<OrderCommand, { type: 'CompleteLine
   ];
 };
 
-const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
+/** A vendor's promised date: only on a vendor order that still has something to hand over. */
+const promiseDelivery = (command: Extract<OrderCommand, { type: 'PromiseDelivery' }>, state: OrderState): OrderEvent[] => {
+  if (state.placed!.source === undefined) {
+    throw new DomainError('conflict', 'NOT_A_VENDOR_ORDER', 'Only a vendor order (one a purchase order opened) takes a promised delivery date');
+  }
+  refuseIfEnded(state);
+  if (orderStatus(state) === 'HANDED_OVER') throw new DomainError('conflict', 'ORDER_HANDED_OVER', 'The order is handed over in full');
+  if (state.promisedAt === command.promisedAt) return [];
+  return [{ type: 'DeliveryPromised', data: { promisedAt: command.promisedAt } }];
+};
+
+/** What a PO of the order stands at now; recorded only when it differs from what the order knows. */
+const recordPurchaseOrderProgress = (command: Extract<OrderCommand, { type: 'RecordPurchaseOrderProgress' }>, state: OrderState): OrderEvent[] => {
+  const linked = state.purchaseOrders.find((po) => po.purchaseOrderId === command.purchaseOrderId);
+  if (!isOpen(state) || linked === undefined) return [];
+  const known = progressOf(state, linked);
+  const open = new Set(command.openSkus);
+  const openSkus = linked.lines.map((line) => line.sku).filter((sku) => open.has(sku));
+  if (known.expectedAt === command.expectedAt && known.openSkus.length === openSkus.length && openSkus.every((sku) => known.openSkus.includes(sku))) return [];
+  return [
+    {
+      type: 'PurchaseOrderProgressRecorded',
+      data: { purchaseOrderId: linked.purchaseOrderId, ...(command.expectedAt === undefined ? {} : { expectedAt: command.expectedAt }), openSkus },
+    },
+  ];
+};
+
+/**
+ * Every change of a line's eta is an event: after whatever a command decided, each line whose eta
+ * (derived from the events) differs from the one last recorded gets an OrderLineEtaChanged, in the
+ * same append. A command that decides nothing changes no eta.
+ */
+const withEtaChanges = (state: OrderState, events: OrderEvent[]): OrderEvent[] => {
+  if (events.length === 0) return events;
+  const after = events.reduce(evolve, state);
+  if (after.placed === undefined) return events;
+  const changes = lineEtas(after).flatMap(({ sku, eta, late }): OrderEvent[] => {
+    const previous = after.etas?.get(sku) ?? null;
+    return eta === previous ? [] : [{ type: 'OrderLineEtaChanged', data: { sku, eta, previous, late } }];
+  });
+  return changes.length === 0 ? events : [...events, ...changes];
+};
+
+const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => withEtaChanges(state, decideCommand(command, state));
+
+const decideCommand = (command: OrderCommand, state: OrderState): OrderEvent[] => {
   if (command.type === 'PlaceOrder') return placeOrder(command, state);
   // A refused order is, to clients, one that was never placed; only its round's runner finishes.
   if (state.placed === undefined || (isRefused(state) && command.type !== 'CompleteInventoryAssignment')) {
@@ -657,6 +756,12 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
 
     case 'CompleteLineChange':
       return completeLineChange(command, state);
+
+    case 'PromiseDelivery':
+      return promiseDelivery(command, state);
+
+    case 'RecordPurchaseOrderProgress':
+      return recordPurchaseOrderProgress(command, state);
 
     default: {
       const unknown: never = command;
@@ -811,6 +916,18 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
 
     case 'OrderLineChangeCompleted':
       return { ...state, lineChangesCompleted: new Set([...(state.lineChangesCompleted ?? []), event.data.change]) };
+
+    case 'DeliveryPromised':
+      return { ...state, promisedAt: event.data.promisedAt };
+
+    case 'PurchaseOrderProgressRecorded': {
+      const { purchaseOrderId, expectedAt, openSkus } = event.data;
+      const progress: PurchaseOrderProgress = { ...(expectedAt === undefined ? {} : { expectedAt }), openSkus };
+      return { ...state, purchaseOrderProgress: new Map(state.purchaseOrderProgress ?? []).set(purchaseOrderId, progress) };
+    }
+
+    case 'OrderLineEtaChanged':
+      return { ...state, etas: new Map(state.etas ?? []).set(event.data.sku, event.data.eta) };
 
     case 'PendingReasonRecorded': {
       const { sku, reason } = event.data;

@@ -216,6 +216,36 @@ export const OrderLineChangeCompleted = z.object({
   }),
 });
 
+/** A time the domain compares: ISO 8601 in UTC (`…Z`), as `Date.prototype.toISOString` writes it. */
+export const UtcTimestamp = z.iso.datetime();
+
+/**
+ * The vendor promised when it delivers this vendor order (`POST …/orders/{o}/promise`): the
+ * process manager sets the expectedAt of the PO the order fulfils to it. The latest promise counts.
+ */
+export const DeliveryPromised = z.object({
+  type: z.literal('DeliveryPromised'),
+  data: z.object({ promisedAt: UtcTimestamp }),
+});
+/**
+ * What the order knows of one of its POs now, recorded by the process manager when the PO's
+ * expectedAt moves or it stops bringing a SKU (received in full, reduced to nothing, closed or
+ * cancelled): the facts a line's eta is derived from. `openSkus`: the SKUs it still brings.
+ */
+export const PurchaseOrderProgressRecorded = z.object({
+  type: z.literal('PurchaseOrderProgressRecorded'),
+  data: z.object({ purchaseOrderId: Id, expectedAt: UtcTimestamp.optional(), openSkus: z.array(Sku) }),
+});
+/**
+ * A line's eta changed: the latest expectedAt of the open POs that cover its pending quantity (null
+ * when none does, or nothing is pending). `late`: its UTC date is after the order's requiredBy.
+ * Appended by the order's own decisions, with the event that changed it.
+ */
+export const OrderLineEtaChanged = z.object({
+  type: z.literal('OrderLineEtaChanged'),
+  data: z.object({ sku: Sku, eta: UtcTimestamp.nullable(), previous: UtcTimestamp.nullable(), late: z.boolean() }),
+});
+
 export const OrderEvent = z.discriminatedUnion('type', [
   OrderPlaced,
   OrderApproved,
@@ -233,6 +263,9 @@ export const OrderEvent = z.discriminatedUnion('type', [
   OrderLineChanged,
   InventoryReleased,
   OrderLineChangeCompleted,
+  DeliveryPromised,
+  PurchaseOrderProgressRecorded,
+  OrderLineEtaChanged,
 ]);
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
@@ -340,5 +373,18 @@ export type OrderCommand =
       readonly type: 'CompleteLineChange';
       readonly change: number;
       readonly purchaseOrders: readonly { readonly purchaseOrderId: string; readonly previousQuantity: number; readonly quantity: number; readonly status: PurchaseOrderStatus }[];
+    }
+  | {
+      /** `POST …/orders/{o}/promise` on a vendor order: 409 on another order, or one ended or handed over in full. */
+      readonly type: 'PromiseDelivery';
+      /** ISO 8601 in UTC. */
+      readonly promisedAt: string;
+    }
+  | {
+      /** The process manager: what one of the order's POs stands at now (its expectedAt, the SKUs it still brings). */
+      readonly type: 'RecordPurchaseOrderProgress';
+      readonly purchaseOrderId: string;
+      readonly expectedAt?: string;
+      readonly openSkus: readonly string[];
     };
 

@@ -57,6 +57,8 @@ export type PurchaseOrderState = {
   readonly awaitingManualGrn: ReadonlySet<string>;
   /** The seller's close request, once made (the process manager closes the PO). */
   readonly closeRequested?: string;
+  /** When the vendor is expected to deliver, once it moved from the creation's (PurchaseOrderExpectedAtChanged). */
+  readonly expectedAt?: string;
 };
 
 const initialState = (): PurchaseOrderState => ({ grns: [], received: new Map(), closed: new Map(), awaitingManualGrn: new Set() });
@@ -78,6 +80,9 @@ export const purchaseOrderLines = (state: PurchaseOrderState): PurchaseOrderLine
 export const roundingSurplusOf = (state: PurchaseOrderState, sku: string): number =>
   state.created?.rounding?.find((line) => line.sku === sku)?.surplus ?? 0;
 
+
+/** When the vendor is expected to deliver now: as created (lead time), or as it moved since. */
+export const expectedAtOf = (state: PurchaseOrderState): string | undefined => state.expectedAt ?? state.created?.expectedAt;
 
 /** Cancelled or closed: it is bought from no more; goods already handed over may still be received. */
 export const purchaseOrderEnded = (state: PurchaseOrderState): boolean => state.cancellation !== undefined || state.closure !== undefined;
@@ -311,6 +316,18 @@ const decide = (command: PurchaseOrderCommand, state: PurchaseOrderState): Purch
     case 'ReducePurchaseOrderLine':
       return reducePurchaseOrderLine(command, state);
 
+    case 'MoveExpectedAt': {
+      const previous = expectedAtOf(state);
+      const nothingOpen = state.created.lines.every(({ sku }) => openQuantity(state, sku) <= 0);
+      if (purchaseOrderEnded(state) || nothingOpen || previous === command.expectedAt) return [];
+      return [
+        {
+          type: 'PurchaseOrderExpectedAtChanged',
+          data: { expectedAt: command.expectedAt, ...(previous === undefined ? {} : { previous }), cause: command.cause },
+        },
+      ];
+    }
+
     case 'AwaitManualGrn':
       if (state.awaitingManualGrn.has(command.handoverId)) return [];
       return [
@@ -371,6 +388,9 @@ const evolve = (state: PurchaseOrderState, event: PurchaseOrderEvent): PurchaseO
         reductions: new Map(state.reductions ?? []).set(key, { previousQuantity: event.data.previousQuantity, quantity }),
       };
     }
+
+    case 'PurchaseOrderExpectedAtChanged':
+      return { ...state, expectedAt: event.data.expectedAt };
 
     case 'PurchaseOrderCloseRequested':
       return state.closeRequested === undefined ? { ...state, closeRequested: event.data.reason } : state;

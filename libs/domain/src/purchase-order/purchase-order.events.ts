@@ -100,6 +100,20 @@ export const PurchaseOrderLineReduced = z.object({
   }),
 });
 
+/** Why a PO's expectedAt moved: its vendor promised a date, or its vendor's own supply moved it. */
+export const EXPECTED_AT_CAUSES = ['PROMISED', 'VENDOR_SUPPLY'] as const;
+export type ExpectedAtCause = (typeof EXPECTED_AT_CAUSES)[number];
+
+/**
+ * When the vendor is expected to deliver moved (docs/product.md, "Expected dates"): to the date the
+ * vendor promised on its vendor order (`PROMISED`), or, with no promise, to the later of the
+ * lead-time date and the vendor order's own eta (`VENDOR_SUPPLY`: the vendor waits for its own vendors).
+ */
+export const PurchaseOrderExpectedAtChanged = z.object({
+  type: z.literal('PurchaseOrderExpectedAtChanged'),
+  data: z.object({ expectedAt: z.iso.datetime(), previous: z.iso.datetime().optional(), cause: z.enum(EXPECTED_AT_CAUSES) }),
+});
+
 export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   PurchaseOrderCreated,
   VendorOrderLinked,
@@ -110,6 +124,7 @@ export const PurchaseOrderEvent = z.discriminatedUnion('type', [
   ManualGrnAwaited,
   PurchaseOrderCloseRequested,
   PurchaseOrderLineReduced,
+  PurchaseOrderExpectedAtChanged,
 ]);
 export type PurchaseOrderEvent = z.infer<typeof PurchaseOrderEvent>;
 
@@ -177,4 +192,10 @@ export type PurchaseOrderCommand =
       readonly sku: string;
       readonly quantity: number;
       readonly reason: string;
+    }
+  | {
+      /** The process manager: the PO is now expected at `expectedAt` (nothing on a PO that ended or has nothing open, or at that date already). */
+      readonly type: 'MoveExpectedAt';
+      readonly expectedAt: string;
+      readonly cause: ExpectedAtCause;
     };

@@ -7,7 +7,7 @@
  *   order.backordered        a line gets a pending reason (PendingReasonRecorded), or a further PO
  *                            is bought for a line already awaiting a vendor (PurchaseOrderLinked)
  *   order.ready              the order's status turns READY
- *   order.eta_changed        OrderLineEtaChanged (nothing emits it yet: docs/api.md)
+ *   order.eta_changed        OrderLineEtaChanged: a line's eta changed (`change` is the event's data)
  *   purchase_order.created   PurchaseOrderCreated
  *   purchase_order.received  GoodsReceived
  *   purchase_order.closed    the PO's status turns CLOSED or CANCELLED
@@ -16,11 +16,11 @@ import { derivedId } from '../shared/deterministic-id';
 import { OrderEvent } from '../order/order.events';
 import { OrderState, orderLines, orderStatus, pendingReasonsOf, purchaseOrdersOf, recordedReasonOf } from '../order/order.decider';
 import { PurchaseOrderEvent } from '../purchase-order/purchase-order.events';
-import { PurchaseOrderState, purchaseOrderLines, purchaseOrderStatus } from '../purchase-order/purchase-order.decider';
+import { expectedAtOf, PurchaseOrderState, purchaseOrderLines, purchaseOrderStatus } from '../purchase-order/purchase-order.decider';
 import { ScheduledDelivery } from './delivery.events';
 import { WebhookEventType } from './webhook.events';
 
-/** The event type issue 16 point 2 adds to orders; mapped here as soon as it is in the log. */
+/** The order event that tells order.eta_changed. */
 export const ORDER_LINE_ETA_CHANGED = 'OrderLineEtaChanged';
 
 export type Notification = { readonly type: WebhookEventType; readonly data: Record<string, unknown> };
@@ -50,7 +50,7 @@ const purchaseOrderData = (purchaseOrderId: string, state: PurchaseOrderState): 
   status: purchaseOrderStatus(state),
   vendorAccountId: state.created?.vendorAccountId,
   sourceOrderId: state.created?.sourceOrderId,
-  ...(state.created?.expectedAt === undefined ? {} : { expectedAt: state.created.expectedAt }),
+  ...(expectedAtOf(state) === undefined ? {} : { expectedAt: expectedAtOf(state) }),
   lines: purchaseOrderLines(state).map(({ sku, quantity, receivedQuantity, closedQuantity }) => ({ sku, quantity, receivedQuantity, closedQuantity })),
 });
 
@@ -60,9 +60,7 @@ const orderNotifications = (change: Extract<StreamChange, { kind: 'order' }>): N
   const { event, before, after, orderId } = change;
   if (before.placed === undefined && event.type !== 'OrderPlaced') return [];
   const notifications: Notification[] = [];
-  // The domain knows the type once issue 16 point 2 adds it; until then no event has it.
-  const type: string = event.type;
-  if (type === ORDER_LINE_ETA_CHANGED) {
+  if (event.type === ORDER_LINE_ETA_CHANGED) {
     notifications.push({ type: 'order.eta_changed', data: { ...orderData(orderId, after), change: event.data } });
   }
   if (event.type === 'PendingReasonRecorded' && after.end === undefined && pendingOn(after, event.data.sku) > 0) {

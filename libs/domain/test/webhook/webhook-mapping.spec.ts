@@ -77,13 +77,11 @@ describe('which webhook notifications an event makes', () => {
       expect(again[0]!.data).toMatchObject({ purchaseOrderId: 'po2', backordered: [{ sku: 'SKU-1', reason: 'AWAITING_VENDOR' }] });
     });
 
-    it(`tells order.eta_changed of ${ORDER_LINE_ETA_CHANGED}, once the log has such events`, () => {
-      const etaChanged = { type: ORDER_LINE_ETA_CHANGED, data: { sku: 'SKU-1', eta: '2024-06-01T00:00:00.000Z' } } as unknown as OrderEvent;
-      const history = [placed(), assigned(1), completed()];
-      const before = fold(orderDecider, history);
-      const told = notificationsOf({ kind: 'order', accountId: 'S', orderId: 'o1', event: etaChanged, before, after: before });
+    it(`tells order.eta_changed of ${ORDER_LINE_ETA_CHANGED}, with the change`, () => {
+      const etaChanged: OrderEvent = { type: ORDER_LINE_ETA_CHANGED, data: { sku: 'SKU-1', eta: '2024-06-01T00:00:00.000Z', previous: null, late: false } };
+      const told = onOrder([placed(), assigned(1), completed(), { ...linked('po1'), data: { ...(linked('po1').data as object), expectedAt: '2024-06-01T00:00:00.000Z' } } as OrderEvent], etaChanged);
       expect(types(told)).toEqual(['order.eta_changed']);
-      expect(told[0]!.data).toMatchObject({ orderId: 'o1', change: { sku: 'SKU-1', eta: '2024-06-01T00:00:00.000Z' } });
+      expect(told[0]!.data).toMatchObject({ orderId: 'o1', change: { sku: 'SKU-1', eta: '2024-06-01T00:00:00.000Z', previous: null, late: false } });
     });
   });
 

@@ -11,13 +11,14 @@ import {
   assignmentsOf,
   closedShortOf,
   isRefused,
+  lineEtas,
   orderLines,
   orderStatus,
   OrderState,
   pendingReasonsOf,
   purchaseOrdersOf,
 } from '@app/domain/order/order.decider';
-import { purchaseOrderLines, purchaseOrderStatus, PurchaseOrderState } from '@app/domain/purchase-order/purchase-order.decider';
+import { expectedAtOf, purchaseOrderLines, purchaseOrderStatus, PurchaseOrderState } from '@app/domain/purchase-order/purchase-order.decider';
 
 /** Sorts positions as text: fixed-width decimal. */
 export const sequenceOf = (position: bigint): string => position.toString(10).padStart(20, '0');
@@ -72,7 +73,8 @@ export const stockDocument = (
 
 export const orderDocument = (state: OrderState, revision: number, placedSequence: string) => {
   const placed = state.placed!;
-  const lines = orderLines(state).map((line) => ({ ...line, closedShort: closedShortOf(state, line.sku) }));
+  const etas = lineEtas(state);
+  const lines = orderLines(state).map((line, i) => ({ ...line, closedShort: closedShortOf(state, line.sku), eta: etas[i]!.eta, late: etas[i]!.late }));
   const pendingReasons = pendingReasonsOf(state);
   return {
     _id: `${placed.accountId}.${placed.orderId}`,
@@ -126,7 +128,7 @@ export const purchaseOrderView = (state: PurchaseOrderState) => {
     ...(state.vendorOrderId === undefined ? {} : { vendorOrderId: state.vendorOrderId }),
     ...(state.vendorOrderId === undefined && state.vendorOrderRefusal !== undefined ? { vendorOrderError: state.vendorOrderRefusal } : {}),
     sourceOrderId: created.sourceOrderId,
-    ...(created.expectedAt === undefined ? {} : { expectedAt: created.expectedAt }),
+    ...(expectedAtOf(state) === undefined ? {} : { expectedAt: expectedAtOf(state) }),
     lines: purchaseOrderLines(state),
     grns: state.grns.map((grn) => ({
       grnId: grn.grnId,
