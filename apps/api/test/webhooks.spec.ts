@@ -196,6 +196,32 @@ describe('webhooks', () => {
     expect(metrics.body).toMatch(/webhook_deliveries_total\{status="delivered"\} 5/);
   });
 
+  it('tells of an eta change: order.eta_changed when the PO is bought, and again when the vendor promises a date', async () => {
+    api = await ApiHarness.start(FAST);
+    await openAccounts(api);
+    const seller = await receiver();
+    const hook = await register(api, 'S', seller.url, ['order.eta_changed']);
+    await api.adjust('S', SKU, 1);
+    // V has nothing: its order waits, the seller's PO stays open.
+    await backorderFlow(api, 'o1');
+    await waitUntil('the eta of the PO', () => seller.received.length === 1);
+    const bought = seller.received[0]!.json;
+    expect(bought).toMatchObject({ type: 'order.eta_changed', accountId: 'S', data: { orderId: 'o1', change: { sku: SKU, previous: null, eta: expect.any(String) } } });
+    await api.settle();
+    const vendorOrders = await api.request('GET', '/accounts/V/orders');
+    const vendorOrderId = vendorOrders.body.items[0].orderId as string;
+    expect((await api.post(`/accounts/V/orders/${vendorOrderId}/promise`, { promisedAt: '2031-01-02' })).status).toBe(200);
+    await waitUntil('the promised eta', () => seller.received.length === 2);
+    const promised = seller.received[1]!.json;
+    expect(promised.data.change).toEqual({ sku: SKU, eta: '2031-01-02T00:00:00.000Z', previous: bought.data.change.eta, late: false });
+    const timestamp = seller.received[1]!.headers['x-webhook-timestamp'] as string;
+    expect(seller.received[1]!.headers['x-webhook-signature']).toBe(signatureOf(hook.secret, timestamp, seller.received[1]!.body));
+    expect((await deliveriesOf(api, 'S', hook.webhookId)).map((d) => [d.type, d.status])).toEqual([
+      ['order.eta_changed', 'DELIVERED'],
+      ['order.eta_changed', 'DELIVERED'],
+    ]);
+  });
+
   it('retries after a 500 with backoff, and holds the next event of the same order back until the first is delivered', async () => {
     api = await ApiHarness.start(FAST);
     await openSeller(api);

@@ -21,6 +21,7 @@ import { PurchaseOrdersService } from '../src/services/purchase-orders.service';
 import { mulberry32 } from '../../event-store/bench/mulberry32';
 import { FulfilmentService } from '../src/services/fulfilment.service';
 import { ClosingShortSteps } from '../src/services/closing-short.steps';
+import { ExpectedDatesSteps } from '../src/services/expected-dates.steps';
 import { fulfilmentSaga } from '../src/sagas/fulfilment.saga';
 import {
   BuyShortfallCommand,
@@ -33,6 +34,8 @@ import {
   CloseForEndedVendorOrderCommand,
   ClosePurchaseOrderOnRequestCommand,
   SourceAgainCommand,
+  MoveExpectedAtForVendorOrderCommand,
+  RecordPurchaseOrderProgressCommand,
 } from '../src/commands/commands';
 import { DomainError } from '@app/domain/shared/decider';
 import { DEFAULT_BIN_ID, MAIN_LOCATION_ID } from '@app/domain/shared/ids';
@@ -90,6 +93,7 @@ export class Workload {
   private readonly purchaseOrders: PurchaseOrdersService;
   private readonly fulfilment: FulfilmentService;
   private readonly closing: ClosingShortSteps;
+  private readonly expectedDates: ExpectedDatesSteps;
   /** The position up to which the process manager's steps were taken. */
   private drained: bigint | undefined;
 
@@ -112,6 +116,7 @@ export class Workload {
     this.purchaseOrders = new PurchaseOrdersService(this.commands);
     this.fulfilment = new FulfilmentService(this.commands, this.accounts, this.orders, this.purchaseOrders);
     this.closing = new ClosingShortSteps(this.commands);
+    this.expectedDates = new ExpectedDatesSteps(this.commands);
   }
 
   /** Takes the process manager's steps for everything appended since the last call, until the log is quiet. */
@@ -138,6 +143,8 @@ export class Workload {
     if (command instanceof CloseForEndedVendorOrderCommand) return this.closing.closeForEndedVendorOrder(command.vendorAccountId, command.vendorOrderId, command.context);
     if (command instanceof ClosePurchaseOrderOnRequestCommand) return this.closing.closeOnRequest(command.sellerAccountId, command.purchaseOrderId, command.context);
     if (command instanceof SourceAgainCommand) return this.closing.sourceAgain(command.sellerAccountId, command.purchaseOrderId, command.context);
+    if (command instanceof MoveExpectedAtForVendorOrderCommand) return this.expectedDates.moveForVendorOrder(command.vendorAccountId, command.vendorOrderId, command.context);
+    if (command instanceof RecordPurchaseOrderProgressCommand) return this.expectedDates.recordOnSourceOrder(command.sellerAccountId, command.purchaseOrderId, command.context);
     throw new Error(`The workload does not take ${command.constructor.name}`);
   }
 
