@@ -12,6 +12,7 @@ import { EventsController } from './controllers/events.controller';
 import { QueriesController } from './controllers/queries.controller';
 import { ReadModelsModule } from '@app/read-models/nest/read-models.module';
 import { DocsController } from './controllers/docs.controller';
+import { ConsoleController } from './controllers/console.controller';
 import { InventoryController } from './controllers/inventory.controller';
 import { OrdersController } from './controllers/orders.controller';
 import { PurchaseOrdersController } from './controllers/purchase-orders.controller';
@@ -32,6 +33,7 @@ export class AppModule {
       controllers: [
         HealthController,
         DocsController,
+        ConsoleController,
         AccountsController,
         InventoryController,
         OrdersController,

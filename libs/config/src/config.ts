@@ -30,6 +30,8 @@ const EnvSchema = z
     /** Whether the api runs the sagas and projections itself (embedded default) or leaves them to a worker. */
     RUN_PROCESSORS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+    /** The built operator console the api serves at /console; unset: `dist/console` of this checkout. */
+    CONSOLE_DIR: z.string().min(1).optional(),
     /** Webhook URLs may resolve to loopback, private or link-local addresses (tests, on-premises receivers). */
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
     /** The wait after a webhook delivery's first failed attempt; it doubles (with jitter) each time, up to an hour. */

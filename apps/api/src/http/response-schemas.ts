@@ -191,6 +191,7 @@ const EventMetadata = z.looseObject({
 });
 
 const EventFields = {
+  eventId: z.string().describe('The event\'s id: the `causationId` of the events a processor wrote in reaction to it'),
   revision: Count.describe('Its place in its stream, from 0'),
   position: Decimal.describe('Its place in the whole log'),
   type: z.string(),

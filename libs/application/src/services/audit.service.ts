@@ -14,6 +14,8 @@ import { IDEMPOTENCY_STREAM_PREFIX, idempotencyStream } from '@app/domain/idempo
 import { deliveriesStream, webhooksStream } from '@app/domain/webhook/webhook-streams';
 
 export interface EventView {
+  /** The event's id: what the `causationId` of the events it caused names. */
+  readonly eventId: string;
   readonly streamName: string;
   readonly revision: number;
   readonly position: string;
@@ -69,6 +71,7 @@ export class AuditService {
   /** The event as stored, data untouched. */
   static raw(event: RecordedEvent): EventView {
     return {
+      eventId: event.id,
       streamName: event.streamName,
       revision: Number(event.revision),
       position: positionToString(event.position),
