@@ -250,10 +250,14 @@ describeWithChromium('the operator console in Chromium (playwright-core)', () =>
     await page.getByRole('heading', { name: /Order o-1/ }).waitFor();
     await page.locator('h1').getByText('PENDING INVENTORY').waitFor();
     const line = page.locator('#order-lines tr[data-sku="SKU-1"] td');
-    expect(await line.allInnerTexts()).toEqual(expect.arrayContaining(['SKU-1', '4', '1', '3', '0', 'AWAITING_VENDOR', '—']));
+    // The line's eta is its PO's expected date, as the API has it; no requiredBy, so on time.
+    const { eta } = (await api.request('GET', '/accounts/S/orders/o-1')).body.lines[0];
+    expect(eta).toEqual(expect.any(String));
+    const shownEta = `${new Date(eta).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+    expect(await line.allInnerTexts()).toEqual(expect.arrayContaining(['SKU-1', '4', '1', '3', '0', 'AWAITING_VENDOR', shownEta, 'On time']));
     await page.getByRole('link', { name: purchaseOrderId }).waitFor();
 
-    // The backorders report shows the line, its reason and PO; ETA and lateness as '—' until the API gives them.
+    // The backorders report shows the line, its reason and PO, its ETA and lateness.
     await page.getByRole('link', { name: 'Backorders' }).click();
     const report = page.locator('table tbody tr').filter({ hasText: 'o-1' });
     await report.waitFor();
