@@ -1,7 +1,7 @@
 /** The queries the GET endpoints answer, over the read store. */
 import { IndexSpec, ReadStore } from './store/read-store.port';
 import { COLLECTIONS, TrailDocument, trailRef } from './projections/read-models.projection';
-import { AccountDocument, OrderDocument, PurchaseOrderDocument, StockDocument } from './projections/views';
+import { AccountDocument, OrderDocument, PurchaseOrderDocument, searchTerm, StockDocument } from './projections/views';
 
 /** The indexes the queries below need, so that no page or report scans a whole collection. */
 export const READ_MODEL_INDEXES: readonly IndexSpec[] = [
@@ -62,8 +62,14 @@ export class ReadModelQueries {
     return publicView(found);
   }
 
-  async orders(accountId: string, query: { status?: string; limit: number; after?: string }) {
-    const filter = { accountId, _refused: { $exists: false }, ...(query.status ? { status: query.status } : {}) };
+  async orders(accountId: string, query: { status?: readonly string[]; search?: string; limit: number; after?: string }) {
+    const filter = {
+      accountId,
+      _refused: { $exists: false },
+      // One status by equality, as the (account, status) index is read best.
+      ...(query.status ? { status: query.status.length === 1 ? query.status[0] : { $in: [...query.status] } } : {}),
+      ...(query.search ? { _search: searchTerm(query.search) } : {}),
+    };
     return page<OrderDocument>(this.store(), COLLECTIONS.orders, filter, query.limit, query.after);
   }
 

@@ -38,10 +38,10 @@ export class QueriesController {
   @Get('orders')
   async orders(@Param() params: unknown, @Query() query: unknown, @Req() request: FastifyRequest) {
     const { accountId } = parseOrThrow(AccountPath, params, 'path');
-    const { status, limit, after } = parseOrThrow(OrdersQuery, query, 'query');
+    const { status, search, limit, after } = parseOrThrow(OrdersQuery, query, 'query');
     await awaitConsistency(request, this.readModels);
     await this.requireAccount(accountId);
-    return this.queries.orders(accountId, { limit, ...(status ? { status } : {}), ...(after ? { after } : {}) });
+    return this.queries.orders(accountId, { limit, ...(status ? { status } : {}), ...(search ? { search } : {}), ...(after ? { after } : {}) });
   }
 
   @Get('orders/:orderId')

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccountType, Adjustment, Id, MAX_QUANTITY, OrderLine, Sku } from '@app/domain/shared/ids';
 import { SettingsPatch } from '@app/domain/shared/settings';
 import { MAX_LEAD_TIME_DAYS, MAX_RANKED_VENDORS, MAX_ROUNDING } from '@app/domain/account/account.events';
-import { IsoDate, ORDER_STATUSES, OrderPriority, PENDING_REASONS } from '@app/domain/order/order.events';
+import { IsoDate, ORDER_STATUSES, OrderPriority, OrderStatus, PENDING_REASONS } from '@app/domain/order/order.events';
 import { BACKORDER_CURSOR } from '@app/read-models/queries';
 import { PURCHASE_ORDER_STATUSES } from '@app/domain/purchase-order/purchase-order.events';
 
@@ -144,7 +144,27 @@ export const PageQuery = {
   after: z.string().regex(/^[0-9]{20}$/, { message: 'must be the `next` of a previous page' }).optional(),
 };
 
-export const OrdersQuery = z.object({ status: z.enum(ORDER_STATUSES).optional(), ...PageQuery }).strict();
+export const OrdersQuery = z
+  .object({
+    status: z
+      .string()
+      .superRefine((value, ctx) => {
+        const unknown = value.split(',').filter((part) => !(ORDER_STATUSES as readonly string[]).includes(part));
+        if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown status ${unknown.map((part) => JSON.stringify(part)).join(', ')}: one of ${ORDER_STATUSES.join(', ')}, or several separated by commas` });
+      })
+      .transform((value) => [...new Set(value.split(','))] as OrderStatus[])
+      .optional()
+      .describe('One status, or several separated by commas (PARTIALLY_HANDED_OVER,HANDED_OVER)'),
+    search: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("An order id, a purchase order id (a vendor order's), a SKU on a line, or the customer's name or one word of it; case does not matter"),
+    ...PageQuery,
+  })
+  .strict();
 
 export const PurchaseOrdersQuery = z
   .object({

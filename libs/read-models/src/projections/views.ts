@@ -71,6 +71,19 @@ export const stockDocument = (
   ...stockOf(state, sku),
 });
 
+/** A search term as the orders list compares it: trimmed, in lower case. */
+export const searchTerm = (text: string): string => text.trim().toLowerCase();
+
+/**
+ * What finds an order in the orders list: its id, its purchase order's id (a vendor order), each
+ * line's SKU, and its customer's name whole and word by word, all in lower case.
+ */
+const searchTermsOf = (placed: { orderId: string; customer?: string; source?: { purchaseOrderId: string } }, lines: readonly { sku: string }[]): string[] => {
+  const customer = placed.customer === undefined ? [] : [placed.customer, ...placed.customer.split(/\s+/)];
+  const terms = [placed.orderId, ...(placed.source ? [placed.source.purchaseOrderId] : []), ...lines.map((line) => line.sku), ...customer];
+  return [...new Set(terms.map(searchTerm).filter((term) => term.length > 0))];
+};
+
 export const orderDocument = (state: OrderState, revision: number, placedSequence: string) => {
   const placed = state.placed!;
   const etas = lineEtas(state);
@@ -97,6 +110,8 @@ export const orderDocument = (state: OrderState, revision: number, placedSequenc
     pendingReasons,
     /** The vendors the purchasing step passed over, per round, and why. */
     passedOverVendors: state.passedOver.map(({ round, sku, vendorAccountId, reason }) => ({ round, sku, vendorAccountId, reason })),
+    /** What the orders list's `search` matches: see searchTermsOf. */
+    _search: searchTermsOf(placed, lines),
     /** Lines still pending, and the reasons recorded for them, for the backorder report's filters. */
     _pendingSkus: lines.filter((line) => line.pending > 0).map((line) => line.sku),
     _pendingReasons: [...new Set(pendingReasons.map(({ reason }) => reason))],
