@@ -419,6 +419,8 @@ describeWithPostgres('webhooks on the PostgreSQL deployment', () => {
     await assigned;
     await waitUntil('delivered once the worker is back', () => seller!.types().includes('order.ready'), 30_000);
     expect(seller.types()).toEqual(['order.backordered', 'order.ready']);
+    // The receiver has it before the worker records the attempt: wait for the record.
+    await waitUntil('both recorded DELIVERED', async () => (await deliveriesOf(deployment!, 'S', hook.webhookId)).every((d) => d.status === 'DELIVERED'));
     const listed = await deliveriesOf(deployment, 'S', hook.webhookId);
     expect(listed.map((d) => d.status)).toEqual(['DELIVERED', 'DELIVERED']);
     const sent = (await deployment.allEvents()).filter((e) => e.type === 'DeliveryDelivered');
