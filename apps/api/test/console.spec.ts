@@ -3,8 +3,13 @@
  * scratch folder, served by an in-process api on a loopback port, driven in headless Chromium
  * through playwright-core along the seed's whole flow: the seller's short order, its PO, the
  * vendor's order handed over in two parts (one refused first), the seller's order READY with its
- * GRNs in the Default Bin, the trail as a picture (live), inventory, health. Every control has an
- * accessible name; screenshots at 1280×800 and 390×844 go to test-artifacts/console/.
+ * GRNs in the Default Bin, the trail as a picture (live), inventory, health. Then every action of
+ * the order details and the PO screen through its confirmation dialog (issue 17), on accounts of
+ * their own (S2, V2 approving its orders): approve, close short after a partial handover, a refused
+ * cancel shown exactly as the API's problem+json, the seller's PO closed by that and another closed
+ * from its screen, assign, a line change, cancel; the allocation queue against the API (or its 404).
+ * Every control has an accessible name; screenshots at 1280×800 and 390×844 go to
+ * test-artifacts/console/.
  *
  * Without a Chromium (CHROMIUM_PATH, else /usr/bin/chromium) the browser suite prints one SKIPPED
  * line and is skipped; the serving checks run everywhere.
@@ -14,7 +19,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { ADMIN_TOKEN, ApiHarness } from './support/api-harness';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -413,5 +418,247 @@ describeWithChromium('the operator console in Chromium (playwright-core)', () =>
     await shoot('07-health-1280x800');
     await shoot('07-health-390x844', { width: 390, height: 844 });
     expect(pageErrors).toEqual([]);
+  });
+
+  /**
+   * Every action of the order details and the PO screen, through its confirmation dialog, its effect
+   * checked against the API afterwards; refusals shown in the API's own words. Accounts of their own
+   * (seller S2, vendor V2 that approves its orders) so the seed's flow above is left as it is.
+   */
+  describe('the order and purchase order actions (issue 17)', () => {
+    let seller2Key: string;
+    let vendor2Key: string;
+    /** The seller's orders, the PO each short one opened, and that PO's vendor order. */
+    const bought: Record<string, { purchaseOrderId: string; vendorOrderId: string }> = {};
+
+    const place = async (orderId: string, lines: { sku: string; quantity: number }[], extra: Record<string, unknown> = {}) => {
+      const placed = await api.post('/accounts/S2/orders', { orderId, customer: 'Beta Stores', lines, ...extra }, seller2Key);
+      expect([orderId, placed.status]).toEqual([orderId, 201]);
+    };
+
+    const status = async (path: string): Promise<string> => (await apiGet(path)).status;
+
+    /** The refusal a dialog shows, piece by piece, as the API's problem+json has it. */
+    const shownProblem = async (alert: Locator) => {
+      await alert.locator('.problem-code').waitFor();
+      return {
+        title: await alert.locator('.problem-title strong').innerText(),
+        status: Number(/\((\d{3})\)/.exec(await alert.locator('.problem-title').innerText())?.[1]),
+        code: await alert.locator('.problem-code').innerText(),
+        detail: await alert.locator('.problem-detail').innerText(),
+      };
+    };
+
+    const badge = () => page.locator('h1 .badge');
+
+    beforeAll(async () => {
+      seller2Key = (await api.openAccount('S2', 'seller', { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true })).apiKey;
+      vendor2Key = (await api.openAccount('V2', 'vendor', { isB2bNew: true, vendorPanelType: 2, orderApprovalRequired: true })).apiKey;
+      for (const sku of ['SKU-A', 'SKU-B']) {
+        const mapped = await api.request('PUT', `/accounts/S2/products/${sku}/vendor`, { body: { vendorAccountId: 'V2' } });
+        expect(mapped.status).toBe(200);
+        await api.adjust('V2', sku, 10);
+      }
+      await api.adjust('S2', 'SKU-C', 10);
+      // Bought from V2 (which approves its orders first): one to approve and close short, one PO to close.
+      await place('b-vend', [{ sku: 'SKU-A', quantity: 3 }]);
+      await place('b-po', [{ sku: 'SKU-B', quantity: 2 }]);
+      for (const orderId of ['b-vend', 'b-po']) {
+        const purchaseOrderId = (await apiGet(`/accounts/S2/orders/${orderId}`)).purchaseOrders[0].purchaseOrderId;
+        bought[orderId] = { purchaseOrderId, vendorOrderId: (await apiGet(`/accounts/S2/purchase-orders/${purchaseOrderId}`)).vendorOrderId };
+      }
+      // Waiting for stock nobody sells (no vendor mapped); from stock, to change and to cancel.
+      await place('b-wait', [{ sku: 'SKU-U', quantity: 2 }]);
+      await place('b-change', [{ sku: 'SKU-C', quantity: 4 }]);
+      await place('b-cancel', [{ sku: 'SKU-C', quantity: 1 }]);
+      // Two orders queue for SKU-Q: the allocation queue ranks them.
+      await place('q-1', [{ sku: 'SKU-Q', quantity: 2 }]);
+      await place('q-2', [{ sku: 'SKU-Q', quantity: 1 }], { priority: 1, requiredBy: '2030-01-31' });
+      expect(await status(`/accounts/V2/orders/${bought['b-vend']!.vendorOrderId}`)).toBe('UNAPPROVED');
+      expect(await status('/accounts/S2/orders/b-wait')).toBe('PENDING_INVENTORY');
+    }, 60_000);
+
+    it('lets the vendor approve its UNAPPROVED order from the Unapproved tab through the dialog (Enter confirms)', async () => {
+      const { vendorOrderId } = bought['b-vend']!;
+      await signIn(vendor2Key);
+      await page.getByRole('heading', { name: 'Orders of V2' }).waitFor();
+      await page.getByRole('tab', { name: 'Unapproved' }).click();
+      await orderRow(vendorOrderId).getByText('UNAPPROVED').waitFor();
+      await orderRow(vendorOrderId).getByRole('link', { name: vendorOrderId }).click();
+      await badge().getByText('UNAPPROVED').waitFor();
+
+      await page.getByRole('button', { name: 'Approve' }).click();
+      const dialog = page.getByRole('dialog', { name: `Approve order ${vendorOrderId}` });
+      await dialog.waitFor();
+      // It says what will happen, to this order.
+      expect(await dialog.locator('.dialog-description').innerText()).toMatch(new RegExp(`Approves order ${vendorOrderId} \\(SKU-A × 3\\): its first assignment round takes free stock`));
+      await expectNamedControls('approve dialog');
+      await shoot('08-approve-dialog-1280x800');
+      await shoot('08-approve-dialog-390x844', { width: 390, height: 844 });
+      // Nothing to fill in: the confirm button has the focus, and Enter confirms.
+      await dialog.getByRole('button', { name: 'Approve' }).and(page.locator(':focus')).waitFor();
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await page.locator('#action-result').getByText(`Approved order ${vendorOrderId}`).waitFor();
+
+      const approved = await apiGet(`/accounts/V2/orders/${vendorOrderId}`);
+      expect(approved.status).not.toBe('UNAPPROVED');
+      expect(approved.status).toBe('READY');
+      await badge().getByText(approved.status.replace(/_/g, ' '), { exact: true }).waitFor();
+      await expectNamedControls('approved order');
+    });
+
+    it('lets the vendor close short an order handed over in part, then shows a refused cancel in the API\'s words', async () => {
+      const { vendorOrderId } = bought['b-vend']!;
+      const handed = await api.post(`/accounts/V2/orders/${vendorOrderId}/handover`, { lines: [{ sku: 'SKU-A', quantity: 1 }] }, vendor2Key);
+      expect(handed.status).toBe(200);
+      await open(`/accounts/V2/orders/${vendorOrderId}`);
+      await badge().getByText('PARTIALLY HANDED OVER').waitFor();
+
+      await page.getByRole('button', { name: 'Close short' }).click();
+      const dialog = page.getByRole('dialog', { name: `Close order ${vendorOrderId} short` });
+      await dialog.getByText('for a vendor order, the seller\'s purchase order is closed too').waitFor();
+      await expectNamedControls('close-short dialog');
+      // The reason field has the focus; Enter in it confirms.
+      const reason = dialog.getByLabel('Reason (optional)');
+      await reason.and(page.locator(':focus')).waitFor();
+      await reason.fill('The rest is discontinued');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await badge().getByText('CLOSED SHORT').waitFor();
+      expect(await status(`/accounts/V2/orders/${vendorOrderId}`)).toBe('CLOSED_SHORT');
+      expect(await page.locator('#order-lines tr[data-sku="SKU-A"] td').allInnerTexts()).toEqual(expect.arrayContaining(['SKU-A', '3', '1']));
+
+      // Cancelling it now is refused: the dialog shows the API's problem as the API answers it.
+      await page.getByRole('button', { name: 'Cancel order' }).click();
+      const cancel = page.getByRole('dialog', { name: `Cancel order ${vendorOrderId}` });
+      // A destructive action starts on Cancel: a stray Enter does nothing.
+      await cancel.getByRole('button', { name: 'Cancel', exact: true }).and(page.locator(':focus')).waitFor();
+      await cancel.getByRole('button', { name: 'Cancel the order' }).click();
+      const shown = await shownProblem(cancel.getByRole('alert'));
+      const refused = await api.post(`/accounts/V2/orders/${vendorOrderId}/cancel`, undefined, vendor2Key);
+      expect(refused.status).toBe(409);
+      expect(shown).toEqual({ title: refused.body.title, status: refused.body.status, code: refused.body.code, detail: refused.body.detail });
+      expect(shown.code).toBe('ORDER_CLOSED_SHORT');
+      await page.keyboard.press('Escape');
+      await cancel.waitFor({ state: 'detached' });
+      expect(await status(`/accounts/V2/orders/${vendorOrderId}`)).toBe('CLOSED_SHORT');
+    });
+
+    it('shows the seller the closed-short PO CLOSED with its closed quantity, and closes an open PO through its dialog', async () => {
+      const closedShort = bought['b-vend']!.purchaseOrderId;
+      await signIn(seller2Key);
+      await open(`/accounts/S2/purchase-orders/${closedShort}`);
+      await page.getByRole('heading', { name: `Purchase order ${closedShort} CLOSED` }).waitFor();
+      const po = await apiGet(`/accounts/S2/purchase-orders/${closedShort}`);
+      expect(po.status).toBe('CLOSED');
+      expect(po.lines).toEqual([expect.objectContaining({ sku: 'SKU-A', quantity: 3, receivedQuantity: 1, closedQuantity: 2 })]);
+      expect(await page.locator('#po-lines tbody td').allInnerTexts()).toEqual(['SKU-A', '3', '1', '2', '0']);
+
+      const { purchaseOrderId } = bought['b-po']!;
+      expect(await status(`/accounts/S2/purchase-orders/${purchaseOrderId}`)).toBe('APPROVED');
+      await open(`/accounts/S2/purchase-orders/${purchaseOrderId}`);
+      await page.getByRole('heading', { name: `Purchase order ${purchaseOrderId} APPROVED` }).waitFor();
+      await page.getByRole('button', { name: 'Close purchase order' }).click();
+      const dialog = page.getByRole('dialog', { name: `Close purchase order ${purchaseOrderId}` });
+      await dialog.getByText('Closes the vendor order short first').waitFor();
+      await expectNamedControls('PO close dialog');
+      // Escape closes the dialog and nothing is done; then the PO is closed for real.
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect(await status(`/accounts/S2/purchase-orders/${purchaseOrderId}`)).toBe('APPROVED');
+      await page.getByRole('button', { name: 'Close purchase order' }).click();
+      await dialog.getByLabel('Reason (optional)').fill('Bought elsewhere');
+      await dialog.getByRole('button', { name: 'Close the purchase order' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: `Purchase order ${purchaseOrderId} CLOSED` }).waitFor();
+      const closed = await apiGet(`/accounts/S2/purchase-orders/${purchaseOrderId}`);
+      expect(closed.status).toBe('CLOSED');
+      expect(closed.lines).toEqual([expect.objectContaining({ sku: 'SKU-B', quantity: 2, receivedQuantity: 0, closedQuantity: 2 })]);
+      expect(await page.locator('#po-lines tbody td').allInnerTexts()).toEqual(['SKU-B', '2', '0', '2', '0']);
+    });
+
+    it('assigns stock to a waiting order once it is there (or shows why not, in the API\'s words)', async () => {
+      await open('/accounts/S2/orders/b-wait');
+      await badge().getByText('PENDING INVENTORY').waitFor();
+      await api.adjust('S2', 'SKU-U', 5);
+      await page.getByRole('button', { name: 'Assign' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Assign stock to b-wait' });
+      await dialog.getByText('Opens an assignment round for the pending quantity').waitFor();
+      await expectNamedControls('assign dialog');
+      await dialog.getByRole('button', { name: 'Assign' }).click();
+      // Either it went through, or (the allocation got there first) the API's refusal is shown.
+      await dialog.getByRole('alert').or(page.locator('#action-result')).first().waitFor();
+      if (await dialog.isVisible()) {
+        const shown = await shownProblem(dialog.getByRole('alert'));
+        const again = await api.post('/accounts/S2/orders/b-wait/assign', undefined, seller2Key);
+        expect(shown).toEqual({ title: again.body.title, status: again.body.status, code: again.body.code, detail: again.body.detail });
+        await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+      } else {
+        await page.locator('#action-result').getByText('Assigned order b-wait').waitFor();
+      }
+      const order = await apiGet('/accounts/S2/orders/b-wait');
+      expect([order.status, order.lines[0].assigned, order.lines[0].pending]).toEqual(['READY', 2, 0]);
+      await badge().getByText('READY').waitFor();
+      await page.locator('#inventory-details tbody tr').filter({ hasText: 'SKU-U' }).first().waitFor();
+    });
+
+    it('changes a line\'s quantity through its dialog (Enter in the field confirms)', async () => {
+      await open('/accounts/S2/orders/b-change');
+      await badge().getByText('READY').waitFor();
+      await page.getByRole('button', { name: 'Change quantity of SKU-C' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Change SKU-C on b-change' });
+      await dialog.getByText('Sets the quantity of SKU-C (now 4, 0 handed over)').waitFor();
+      const field = dialog.getByLabel('New quantity of SKU-C');
+      await field.and(page.locator(':focus')).waitFor();
+      await field.fill('2');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await page.locator('#action-result').getByText('Changed SKU-C on order b-change').waitFor();
+      const quantity = page.locator('#order-lines tr[data-sku="SKU-C"] td').nth(1);
+      await quantity.getByText('2', { exact: true }).waitFor();
+      const order = await apiGet('/accounts/S2/orders/b-change');
+      expect([order.status, order.lines[0].quantity, order.lines[0].assigned]).toEqual(['READY', 2, 2]);
+      expect(await quantity.innerText()).toBe(String(order.lines[0].quantity));
+    });
+
+    it('cancels an order through its dialog: CANCELLED, listed under Cancelled', async () => {
+      await open('/accounts/S2/orders/b-cancel');
+      await badge().getByText('READY').waitFor();
+      await page.getByRole('button', { name: 'Cancel order' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Cancel order b-cancel' });
+      await dialog.getByText('This cannot be undone').waitFor();
+      await dialog.getByRole('button', { name: 'Cancel the order' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await badge().getByText('CANCELLED').waitFor();
+      expect(await status('/accounts/S2/orders/b-cancel')).toBe('CANCELLED');
+      await page.getByRole('link', { name: 'Orders of S2' }).click();
+      await page.getByRole('tab', { name: 'Cancelled' }).click();
+      await orderRow('b-cancel').getByText('CANCELLED').waitFor();
+      await expectNamedControls('cancelled orders');
+    });
+
+    it('shows the allocation queue of a SKU as the API ranks it (or says the route is not there yet)', async () => {
+      await open('/accounts/S2/inventory');
+      await page.getByLabel('SKU for the allocation queue').fill('SKU-Q');
+      await page.getByRole('button', { name: 'Show queue' }).click();
+      await page.locator('#allocation-missing, #allocation-queue').or(page.getByText('No order waits for SKU-Q')).first().waitFor();
+      const head = await api.settle();
+      const answer = await api.request('GET', '/accounts/S2/skus/SKU-Q/allocation', { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
+      if (answer.status === 404) {
+        expect(answer.body.code).toBe('NOT_FOUND');
+        await page.locator('#allocation-missing').getByText('answered 404').waitFor();
+      } else {
+        expect(answer.status).toBe(200);
+        const items: { orderId: string; pending: number; priority: number; requiredBy?: string | null; rank: number }[] = answer.body.items;
+        expect(items.map((item) => item.orderId).sort()).toEqual(['q-1', 'q-2']);
+        const shown = await page.locator('#allocation-queue tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+        const day = (value: string | null | undefined) => (!value ? '—' : value.length <= 10 ? value : `${new Date(value).toISOString().replace('T', ' ').slice(0, 16)} UTC`);
+        expect(shown).toEqual(items.map((item) => [String(item.rank), item.orderId, String(item.pending), String(item.priority), day(item.requiredBy)]));
+        await page.locator('#allocation-queue').getByRole('link', { name: items[0]!.orderId }).waitFor();
+      }
+      await expectNamedControls('allocation queue');
+      expect(pageErrors).toEqual([]);
+    });
   });
 });

@@ -74,10 +74,27 @@ const asProblem = (status: number, statusText: string, body: unknown): Problem =
   return { status, title: statusText || `HTTP ${status}`, ...(typeof body === 'string' && body ? { detail: body.slice(0, 500) } : {}) };
 };
 
+/**
+ * Read your own writes: every command answers `X-Event-Position`; the latest one seen is sent as
+ * `X-Consistent-With` on the reads that follow, so the screen a dialog closes onto already shows
+ * what the command did (the read models are eventually consistent). Dropped once a read answers
+ * 503 `NOT_CAUGHT_UP`, so a stuck projection does not fail every later read.
+ */
+let writtenUpTo: bigint | undefined;
+
+const noteWrite = (response: Response): void => {
+  const header = response.headers.get('x-event-position');
+  if (!header || !/^\d{1,20}$/.test(header)) return;
+  const position = BigInt(header);
+  if (writtenUpTo === undefined || position > writtenUpTo) writtenUpTo = position;
+};
+
 export const request = async <T>(method: string, path: string, body?: unknown, token = current?.token): Promise<T> => {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  const read = method === 'GET';
+  if (read && writtenUpTo !== undefined && path.startsWith('/accounts/')) headers['x-consistent-with'] = String(writtenUpTo);
   let response: Response;
   try {
     response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -93,8 +110,11 @@ export const request = async <T>(method: string, path: string, body?: unknown, t
   }
   if (!response.ok) {
     if (response.status === 401 && token === current?.token) onUnauthenticated?.();
-    throw new ApiError(asProblem(response.status, response.statusText, parsed));
+    const problem = asProblem(response.status, response.statusText, parsed);
+    if (read && problem.code === 'NOT_CAUGHT_UP') writtenUpTo = undefined;
+    throw new ApiError(problem);
   }
+  if (!read) noteWrite(response);
   return parsed as T;
 };
 

@@ -124,9 +124,17 @@ export const ConfirmDialog = ({
   const [id] = useState(() => `dialog-${++dialogIds}`);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | undefined>();
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    // Enter confirms: focus starts in the first field (Enter there submits the form) or, with no
+    // field, on the confirm button; for a destructive action with no field, on Cancel instead, so a
+    // stray Enter does no harm (Tab reaches the confirm button).
+    const field = dialog.querySelector<HTMLElement>('input, select, textarea');
+    (field ?? (danger ? cancelRef.current : confirmRef.current))?.focus();
   }, []);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -160,10 +168,10 @@ export const ConfirmDialog = ({
         {children}
         {problem ? <ProblemView problem={problem} context="Refused" /> : null}
         <div class="dialog-actions">
-          <button type="button" onClick={() => onClose(false)} disabled={busy}>
+          <button ref={cancelRef} type="button" onClick={() => onClose(false)} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" class={danger ? 'danger' : 'primary'} disabled={busy}>
+          <button ref={confirmRef} type="submit" class={danger ? 'danger' : 'primary'} disabled={busy}>
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

@@ -1,16 +1,16 @@
 /** Inventory per bin (on hand, assigned, reserved, available) and the allocation queue of a SKU. */
 import { useState } from 'preact/hooks';
 import { ApiError, get, InventoryRow, query, seg } from '../api';
-import { dash, Link, Loading, ProblemView, problemOf, useLoad } from '../ui';
+import { date, Link, Loading, ProblemView, problemOf, useLoad } from '../ui';
 import type { Problem } from '../api';
 
+/** One order waiting for the SKU: `GET /accounts/{a}/skus/{sku}/allocation` → `{items: [AllocationItem]}`, first served first. */
 interface AllocationItem {
   orderId: string;
-  pending?: number;
-  priority?: number;
+  pending: number;
+  priority: number;
   requiredBy?: string | null;
-  rank?: number;
-  [field: string]: unknown;
+  rank: number;
 }
 
 const AllocationQueue = ({ accountId }: { accountId: string }) => {
@@ -22,8 +22,8 @@ const AllocationQueue = ({ accountId }: { accountId: string }) => {
     if (!wanted) return;
     setState({ sku: wanted, loading: true });
     try {
-      const answer = await get<{ items?: AllocationItem[] } | AllocationItem[]>(`/accounts/${seg(accountId)}/skus/${seg(wanted)}/allocation`);
-      setState({ sku: wanted, items: Array.isArray(answer) ? answer : (answer.items ?? []) });
+      const answer = await get<{ items: AllocationItem[] }>(`/accounts/${seg(accountId)}/skus/${seg(wanted)}/allocation`);
+      setState({ sku: wanted, items: answer.items });
     } catch (error) {
       // 404 NOT_FOUND is the router's: this api has no allocation queue yet.
       if (error instanceof ApiError && error.problem.status === 404 && (error.problem.code === 'NOT_FOUND' || error.problem.code === undefined)) setState({ sku: wanted, missing: true });
@@ -64,15 +64,15 @@ const AllocationQueue = ({ accountId }: { accountId: string }) => {
                 </tr>
               </thead>
               <tbody>
-                {state.items.map((item, index) => (
-                  <tr key={`${item.orderId}|${index}`}>
-                    <td>{dash(item.rank ?? index + 1)}</td>
+                {state.items.map((item) => (
+                  <tr key={item.orderId} data-order={item.orderId}>
+                    <td>{item.rank}</td>
                     <td>
                       <Link to={`/accounts/${seg(accountId)}/orders/${seg(item.orderId)}`}>{item.orderId}</Link>
                     </td>
-                    <td>{dash(item.pending)}</td>
-                    <td>{dash(item.priority)}</td>
-                    <td>{dash(item.requiredBy)}</td>
+                    <td>{item.pending}</td>
+                    <td>{item.priority}</td>
+                    <td>{date(item.requiredBy)}</td>
                   </tr>
                 ))}
               </tbody>

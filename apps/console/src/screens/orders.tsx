@@ -205,19 +205,32 @@ type Action =
 
 const binName = (binId: string) => (binId === 'default' ? 'Default Bin' : binId);
 
-const ActionDialog = ({ action, order, onClose }: { action: Action; order: Order; onClose: (done: boolean) => void }) => {
+/** What the API answered to a command that went through, said in a line (shown once the dialog closes). */
+const doneMessage = (action: Action, orderId: string, answer: unknown): string => {
+  const { status, handoverId } = (answer ?? {}) as { status?: string; handoverId?: string };
+  const what = { approve: 'Approved', assign: 'Assigned', cancel: 'Cancelled', 'close-short': 'Closed short', handover: 'Handed over', change: 'Changed' }[action.kind];
+  const subject = action.kind === 'change' ? `${action.line.sku} on order ${orderId}` : `order ${orderId}`;
+  return `${what} ${subject}${handoverId ? ` (handover ${handoverId})` : ''}${status ? `: the API answered status ${status.replace(/_/g, ' ')}` : ''}.`;
+};
+
+const ActionDialog = ({ action, order, onClose }: { action: Action; order: Order; onClose: (done: string | undefined) => void }) => {
   const base = `/accounts/${seg(order.accountId)}/orders/${seg(order.orderId)}`;
+  // Hand over what is assigned and not handed over yet (the API's `assigned` counts only those).
   const [quantities, setQuantities] = useState<Record<string, string>>(() => Object.fromEntries(order.lines.map((line) => [line.sku, String(line.assigned)])));
   const [reason, setReason] = useState('');
   const [quantity, setQuantity] = useState(action.kind === 'change' ? String(action.line.quantity) : '');
-  const common = { onClose };
+  const [answered] = useState<{ value?: unknown }>({});
+  const sent = (call: () => Promise<unknown>) => async () => {
+    answered.value = await call();
+  };
+  const common = { onClose: (done: boolean) => onClose(done ? doneMessage(action, order.orderId, answered.value) : undefined) };
   switch (action.kind) {
     case 'approve':
-      return <ConfirmDialog {...common} title={`Approve order ${order.orderId}`} confirmLabel="Approve" description={<p>Approves the order: its first assignment round takes free stock, and the shortfall is bought from the vendors as the account's settings say.</p>} onConfirm={() => post(`${base}/approve`)} />;
+      return <ConfirmDialog {...common} title={`Approve order ${order.orderId}`} confirmLabel="Approve" description={<p>Approves order {order.orderId} ({linesSummary(order.lines)}): its first assignment round takes free stock, and the shortfall is bought from the vendors as the account's settings say.</p>} onConfirm={sent(() => post(`${base}/approve`))} />;
     case 'assign':
-      return <ConfirmDialog {...common} title={`Assign stock to ${order.orderId}`} confirmLabel="Assign" description={<p>Opens an assignment round for the pending quantity: free stock of the main location (Default Bin first) and goods reserved for this order are assigned; a shortfall is bought again if the settings allow.</p>} onConfirm={() => post(`${base}/assign`)} />;
+      return <ConfirmDialog {...common} title={`Assign stock to ${order.orderId}`} confirmLabel="Assign" description={<p>Opens an assignment round for the pending quantity: free stock of the main location (Default Bin first) and goods reserved for this order are assigned; a shortfall is bought again if the settings allow.</p>} onConfirm={sent(() => post(`${base}/assign`))} />;
     case 'cancel':
-      return <ConfirmDialog {...common} danger title={`Cancel order ${order.orderId}`} confirmLabel="Cancel the order" description={<p>Cancels the order: everything it holds in any bin becomes free stock, and its purchase orders and their vendor orders end. This cannot be undone.</p>} onConfirm={() => post(`${base}/cancel`)} />;
+      return <ConfirmDialog {...common} danger title={`Cancel order ${order.orderId}`} confirmLabel="Cancel the order" description={<p>Cancels the order: everything it holds in any bin becomes free stock, and its purchase orders and their vendor orders end. This cannot be undone.</p>} onConfirm={sent(() => post(`${base}/cancel`))} />;
     case 'close-short':
       return (
         <ConfirmDialog
@@ -226,7 +239,7 @@ const ActionDialog = ({ action, order, onClose }: { action: Action; order: Order
           title={`Close order ${order.orderId} short`}
           confirmLabel="Close short"
           description={<p>Ends the order with what was handed over: the rest will not come. Its stock is released and its purchase orders end; for a vendor order, the seller's purchase order is closed too. Nothing handed over yet: the order is cancelled.</p>}
-          onConfirm={() => post(`${base}/close-short`, reason.trim() ? { reason: reason.trim() } : undefined)}
+          onConfirm={sent(() => post(`${base}/close-short`, reason.trim() ? { reason: reason.trim() } : undefined))}
         >
           <label class="field">
             <span>Reason (optional)</span>
@@ -242,7 +255,7 @@ const ActionDialog = ({ action, order, onClose }: { action: Action; order: Order
           title={`Hand over order ${order.orderId}`}
           confirmLabel="Hand over"
           description={<p>Hands these units over: they leave the bins ({order.source ? `and the seller ${order.source.sellerAccountId}'s purchase order ${order.source.purchaseOrderId} receives them` : 'to the customer'}). Only units assigned and not yet handed over can go.</p>}
-          onConfirm={() => post(`${base}/handover`, { lines: lines.length > 0 ? lines : order.lines.map((line) => ({ sku: line.sku, quantity: 0 })) })}
+          onConfirm={sent(() => post(`${base}/handover`, { lines: lines.length > 0 ? lines : order.lines.map((line) => ({ sku: line.sku, quantity: 0 })) }))}
         >
           <fieldset class="fields">
             <legend>Units to hand over</legend>
@@ -264,8 +277,8 @@ const ActionDialog = ({ action, order, onClose }: { action: Action; order: Order
           {...common}
           title={`Change ${action.line.sku} on ${order.orderId}`}
           confirmLabel="Change quantity"
-          description={<p>Sets the line's quantity. A decrease gives back pending quantity, then what its purchase orders bring (their vendor orders shrink first), then reserved and assigned units, all as free stock; an increase is sourced like a new shortfall. 0 removes what is not handed over.</p>}
-          onConfirm={() => request('PATCH', `${base}/lines/${seg(action.line.sku)}`, { quantity: Number(quantity) })}
+          description={<p>Sets the quantity of {action.line.sku} (now {action.line.quantity}, {action.line.handedOver} handed over) to the number below. A decrease gives back pending quantity, then what its purchase orders bring (their vendor orders shrink first), then reserved and assigned units, all as free stock; an increase is sourced like a new shortfall. 0 removes what is not handed over.</p>}
+          onConfirm={sent(() => request('PATCH', `${base}/lines/${seg(action.line.sku)}`, { quantity: Number(quantity) }))}
         >
           <label class="field">
             <span>New quantity of {action.line.sku}</span>
@@ -326,6 +339,8 @@ export const OrderDetailsScreen = ({ accountId, orderId }: { accountId: string; 
   const path = `/accounts/${seg(accountId)}/orders/${seg(orderId)}`;
   const order = useLoad(() => get<Order>(path), path, 3000);
   const [action, setAction] = useState<Action | undefined>();
+  // What the last action here did, as the API answered it (for this order only).
+  const [notice, setNotice] = useState<{ path: string; text: string } | undefined>();
   return (
     <section aria-labelledby="order-title">
       <p class="crumbs">
@@ -355,6 +370,11 @@ export const OrderDetailsScreen = ({ accountId, orderId }: { accountId: string; 
                 <dd>{data.source ? `Vendor order for PO ${data.source.purchaseOrderId} of ${data.source.sellerAccountId}` : 'Placed by a client'}</dd>
               </div>
             </dl>
+            {notice?.path === path ? (
+              <p class="notice done" role="status" id="action-result">
+                {notice.text}
+              </p>
+            ) : null}
             <div class="actions" role="group" aria-label="Order actions">
               {data.status === 'UNAPPROVED' ? (
                 <button type="button" onClick={() => setAction({ kind: 'approve' })}>
@@ -457,7 +477,10 @@ export const OrderDetailsScreen = ({ accountId, orderId }: { accountId: string; 
                 order={data}
                 onClose={(done) => {
                   setAction(undefined);
-                  if (done) order.reload();
+                  if (done) {
+                    setNotice({ path, text: done });
+                    order.reload();
+                  }
                 }}
               />
             ) : null}
