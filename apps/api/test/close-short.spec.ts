@@ -8,9 +8,8 @@
  */
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { Deployment, forEachDeployment } from './support/deployment';
+import { SELLER_SETTINGS, VENDOR_SETTINGS, expectPost, settledGet } from './support/flow-steps';
 
-const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
-const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
 
 forEachDeployment('closing short and sourcing again', (start) => {
   let api: Deployment;
@@ -19,19 +18,8 @@ forEachDeployment('closing short and sourcing again', (start) => {
   }, 60_000);
   afterEach(() => api.stop());
 
-  const get = async (url: string) => {
-    const head = await api.settle();
-    const answer = await api.request('GET', url, { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
-    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
-  /** Posts once the processors have settled (the vendor orders exist by then). */
-  const post = async (url: string, body?: unknown, status = 200) => {
-    await api.settle();
-    const answer = await api.post(url, body);
-    if (answer.status !== status) throw new Error(`POST ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const get = settledGet(() => api);
+  const post = expectPost(() => api, { settleFirst: true });
 
   const po1 = purchaseOrderIdFor('S', 'o1', 1, 'V1');
   const vo1 = vendorOrderIdFor('S', po1);

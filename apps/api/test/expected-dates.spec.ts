@@ -8,9 +8,8 @@
  */
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { ApiHarness } from './support/api-harness';
+import { SELLER_SETTINGS, VENDOR_SETTINGS, expectPost, settledGet } from './support/flow-steps';
 
-const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
-const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('expected dates', () => {
@@ -20,18 +19,8 @@ describe('expected dates', () => {
   });
   afterEach(() => api.stop());
 
-  const get = async (url: string) => {
-    const head = await api.settle();
-    const answer = await api.request('GET', url, { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
-    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
-  const post = async (url: string, body?: unknown, status = 200) => {
-    await api.settle();
-    const answer = await api.post(url, body);
-    if (answer.status !== status) throw new Error(`POST ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const get = settledGet(() => api);
+  const post = expectPost(() => api, { settleFirst: true });
   const etaEvents = async (accountId: string, orderId: string) =>
     ((await get(`/accounts/${accountId}/orders/${orderId}/events`)) as { type: string; data: unknown }[]).filter((e) => e.type === 'OrderLineEtaChanged').map((e) => e.data);
 

@@ -8,9 +8,8 @@
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { RecordedEvent } from '@app/event-store';
 import { Deployment, forEachDeployment } from './support/deployment';
+import { SELLER_SETTINGS, VENDOR_SETTINGS, expectPost, settledGet } from './support/flow-steps';
 
-const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
-const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
 
 forEachDeployment('changing an order line after its PO', (start) => {
   let api: Deployment;
@@ -20,17 +19,8 @@ forEachDeployment('changing an order line after its PO', (start) => {
   }, 60_000);
   afterEach(() => api.stop());
 
-  const get = async (url: string) => {
-    const head = await api.settle();
-    const answer = await api.request('GET', url, { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
-    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
-  const post = async (url: string, body?: unknown, status = 200) => {
-    const answer = await api.post(url, body);
-    if (answer.status !== status) throw new Error(`POST ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const get = settledGet(() => api);
+  const post = expectPost(() => api);
   const change = (quantity: unknown, { order = 'o1', sku = 'SKU', account = 'S' } = {}) =>
     api.request('PATCH', `/accounts/${account}/orders/${order}/lines/${sku}`, { body: { quantity } });
   const changed = async (quantity: number, where: { order?: string; sku?: string; account?: string } = {}) => {

@@ -6,9 +6,8 @@
  */
 import { purchaseOrderIdFor, vendorOrderIdFor } from '@app/domain/fulfilment/ids';
 import { ApiHarness } from './support/api-harness';
+import { SELLER_SETTINGS, VENDOR_SETTINGS, settledGet } from './support/flow-steps';
 
-const SELLER_SETTINGS = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
-const VENDOR_SETTINGS = { isB2bNew: true, vendorPanelType: 2 };
 
 describe('ranked vendors per SKU', () => {
   let api: ApiHarness;
@@ -17,12 +16,7 @@ describe('ranked vendors per SKU', () => {
   });
   afterEach(() => api.stop());
 
-  const get = async (url: string) => {
-    const head = await api.settle();
-    const answer = await api.request('GET', url, { headers: head === undefined ? {} : { 'x-consistent-with': String(head) } });
-    if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return answer.body;
-  };
+  const get = settledGet(() => api);
   const rank = (sku: string, vendors: unknown) => api.request('PUT', `/accounts/S/products/${sku}/vendors`, { body: { vendors } });
 
   it('replaces the list, answers it with the defaults filled in, and keeps PUT …/vendor as a list of one', async () => {
