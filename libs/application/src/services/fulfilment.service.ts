@@ -391,18 +391,22 @@ export class FulfilmentService {
     return states;
   }
 
-  /** Goods reserved for the order in the bins of its main location, per SKU. */
-  private async reservedFor(accountId: string, order: OrderState): Promise<Map<string, number>> {
-    const account = await this.accounts.get(accountId);
-    const orderId = order.placed!.orderId;
-    const reserved = new Map<string, number>();
-    for (const binId of binsForAssignment(account, MAIN_LOCATION_ID)) {
-      const { state: bin } = await this.commands.load(BinAggregate, binStream(accountId, MAIN_LOCATION_ID, binId));
-      for (const line of order.lines) {
-        const held = heldFor(bin, line.sku, orderId).reserved;
-        if (held > 0) reserved.set(line.sku, (reserved.get(line.sku) ?? 0) + held);
-      }
-    }
-    return reserved;
+  private reservedFor(accountId: string, order: OrderState): Promise<Map<string, number>> {
+    return reservedForOrder(this.commands, this.accounts, accountId, order);
   }
 }
+
+/** Goods reserved for the order in the bins of its main location, per SKU. */
+export const reservedForOrder = async (commands: CommandPath, accounts: AccountsService, accountId: string, order: OrderState): Promise<Map<string, number>> => {
+  const account = await accounts.get(accountId);
+  const orderId = order.placed!.orderId;
+  const reserved = new Map<string, number>();
+  for (const binId of binsForAssignment(account, MAIN_LOCATION_ID)) {
+    const { state: bin } = await commands.load(BinAggregate, binStream(accountId, MAIN_LOCATION_ID, binId));
+    for (const line of order.lines) {
+      const held = heldFor(bin, line.sku, orderId).reserved;
+      if (held > 0) reserved.set(line.sku, (reserved.get(line.sku) ?? 0) + held);
+    }
+  }
+  return reserved;
+};

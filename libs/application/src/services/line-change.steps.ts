@@ -17,7 +17,7 @@
  */
 import { binsForAssignment } from '@app/domain/account/account.decider';
 import { BinAggregate, OrderAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
-import { hasInwarded, heldFor } from '@app/domain/bin/bin.decider';
+import { hasInwarded } from '@app/domain/bin/bin.decider';
 import { surplusReserved } from '@app/domain/fulfilment/assignment-round';
 import { lineChangeReductionIdFor, lineChangeReleaseIdFor } from '@app/domain/fulfilment/ids';
 import { PurchaseOrderOfLine, purchaseOrderCuts, purchaseOrderLineFor, vendorOrderLineFor, wantedAfterCut } from '@app/domain/fulfilment/line-changes';
@@ -30,6 +30,7 @@ import { crashPoint } from '@app/event-store';
 import { CommandContext, stepOf } from '../command-path/command-context';
 import { CommandPath } from '../command-path/command-path';
 import { AccountsService } from './accounts.service';
+import { reservedForOrder } from './fulfilment.service';
 
 export class LineChangeSteps {
   constructor(
@@ -149,18 +150,7 @@ export class LineChangeSteps {
     return onOrderFrom([po], (grn) => inwarded.has(grn.grnId))(sku);
   }
 
-  /** Goods reserved for the order in the bins of its main location, per SKU. */
-  private async reservedFor(accountId: string, order: OrderState): Promise<Map<string, number>> {
-    const account = await this.accounts.get(accountId);
-    const orderId = order.placed!.orderId;
-    const reserved = new Map<string, number>();
-    for (const binId of binsForAssignment(account, MAIN_LOCATION_ID)) {
-      const { state: bin } = await this.commands.load(BinAggregate, binStream(accountId, MAIN_LOCATION_ID, binId));
-      for (const line of order.lines) {
-        const held = heldFor(bin, line.sku, orderId).reserved;
-        if (held > 0) reserved.set(line.sku, (reserved.get(line.sku) ?? 0) + held);
-      }
-    }
-    return reserved;
+  private reservedFor(accountId: string, order: OrderState): Promise<Map<string, number>> {
+    return reservedForOrder(this.commands, this.accounts, accountId, order);
   }
 }
