@@ -1,4 +1,5 @@
 /** The queries the GET endpoints answer, over the read store. */
+import { rankQueue } from '@app/domain/allocation/allocation-rule';
 import { IndexSpec, ReadStore } from './store/read-store.port';
 import { COLLECTIONS, TrailDocument, trailRef } from './projections/read-models.projection';
 import { AccountDocument, OrderDocument, PurchaseOrderDocument, searchTerm, StockDocument } from './projections/views';
@@ -117,6 +118,31 @@ export class ReadModelQueries {
   }
 
   /**
+   * The allocation queue of a SKU: the account's orders that wait for it (open, approved, with
+   * quantity pending on the SKU's line), ranked by the allocation rule of the domain (priority,
+   * requiredBy, creation order). The store filters (the same filter document on every read store);
+   * the domain's comparator ranks. Orders whose pending quantity a vendor is bringing wait too.
+   */
+  async allocationQueue(accountId: string, sku: string): Promise<AllocationQueueItem[]> {
+    const orders = await this.store()
+      .collection<OrderDocument>(COLLECTIONS.orders)
+      .find(
+        { accountId, _refused: { $exists: false }, status: { $nin: ['CANCELLED', 'CLOSED_SHORT', 'UNAPPROVED', 'HANDED_OVER'] }, _pendingSkus: sku },
+        { sort: { _sequence: 1 } },
+      );
+    const waiting = orders.map((order) => ({
+      orderId: order.orderId,
+      priority: order.priority,
+      ...(order.requiredBy === undefined ? {} : { requiredBy: order.requiredBy }),
+      sequence: order._sequence,
+      pending: order.lines.find((line) => line.sku === sku)?.pending ?? 0,
+    }));
+    return rankQueue(waiting)
+      .filter((order) => order.pending > 0)
+      .map((order, i) => ({ orderId: order.orderId, pending: order.pending, priority: order.priority, requiredBy: order.requiredBy ?? null, rank: i + 1 }));
+  }
+
+  /**
    * Pending quantity per order line, with why it is pending (the reason the purchasing saga
    * recorded; null until it has run). Orders waiting for approval or cancelled are not backorders.
    * Lines come by order (in the order they were placed), then by SKU; `next` names the last line
@@ -197,3 +223,12 @@ const backorderLines = (order: OrderDocument): BackorderLine[] =>
       reason: order.pendingReasons.find((r) => r.sku === line.sku)?.reason ?? null,
       purchaseOrderIds: order._purchaseOrderSkus.filter((po) => po.skus.includes(line.sku)).map((po) => po.purchaseOrderId),
     }));
+
+/** One waiting order of a SKU's allocation queue, as answered: `rank` 1 is served first. */
+export interface AllocationQueueItem {
+  readonly orderId: string;
+  readonly pending: number;
+  readonly priority: number;
+  readonly requiredBy: string | null;
+  readonly rank: number;
+}

@@ -5,7 +5,7 @@ import { DomainError } from '@app/domain/shared/decider';
 import { ReadModelQueries } from '@app/read-models/queries';
 import { ReadModelsService } from '@app/read-models/read-models.service';
 import { awaitConsistency } from '../http/consistency';
-import { AccountPath, BackordersQuery, InventoryQuery, OrderPath, OrdersQuery, PurchaseOrderPath, PurchaseOrdersQuery } from '../http/request-schemas';
+import { AccountPath, BackordersQuery, InventoryQuery, OrderPath, OrdersQuery, PurchaseOrderPath, PurchaseOrdersQuery, SkuPath } from '../http/request-schemas';
 import { parseOrThrow } from '../http/validation';
 import { z } from 'zod';
 
@@ -90,6 +90,16 @@ export class QueriesController {
       ...(sku ? { sku } : {}),
       ...(reason ? { reason } : {}),
     });
+  }
+
+  /** The SKU's allocation queue: the waiting orders in rank order (rank 1 first). */
+  @Get('skus/:sku/allocation')
+  async allocation(@Param() params: unknown, @Query() query: unknown, @Req() request: FastifyRequest) {
+    const { accountId, sku } = parseOrThrow(SkuPath, params, 'path');
+    parseOrThrow(EmptyQuery, query, 'query');
+    await awaitConsistency(request, this.readModels);
+    await this.requireAccount(accountId);
+    return { sku, items: await this.queries.allocationQueue(accountId, sku) };
   }
 
   private async requireAccount(accountId: string): Promise<void> {

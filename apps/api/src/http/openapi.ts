@@ -72,6 +72,8 @@ interface Operation {
   /** The body may be left out (SPEC: an empty body, with or without Content-Type). */
   readonly bodyOptional?: true;
   readonly example?: unknown;
+  /** An example of the success body. */
+  readonly answerExample?: unknown;
   readonly query?: ZodObject;
   readonly status: number;
   /** The success body: a response schema (published under its name), or other media types; none for 204. */
@@ -115,6 +117,26 @@ const OPERATIONS: readonly Operation[] = [
   { operationId: 'receiveGoods', method: 'post', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/grns', tag: 'Purchase orders', summary: 'Manual GRN: inward goods into the Default Bin; 409 above the open quantity', kind: 'command', body: GrnBody, example: { grnId: 'grn-1', lines: [{ sku: SKU, quantity: 3 }] }, status: 201, answer: Answers.Grn, errors: [409, 422] },
   { operationId: 'closePurchaseOrder', method: 'post', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/close', tag: 'Purchase orders', summary: 'Close the open remainder (closedQuantity per line, status CLOSED); its vendor order is closed short and the source order is sourced again', description: 'Goods the vendor already handed over stay open to be received. 409 on a cancelled purchase order or one received in full; a closed one is answered as it is.', kind: 'command', body: CloseBody, bodyOptional: true, example: { reason: 'Vendor cannot deliver' }, status: 200, answer: Answers.PurchaseOrder, errors: [409] },
   { operationId: 'getBackorderReport', method: 'get', path: '/accounts/{accountId}/reports/backorders', tag: 'Reports', summary: `Pending quantity per order line with its reason (${PENDING_REASONS.join(', ')})`, kind: 'read', query: BackordersQuery, status: 200, answer: Answers.BackorderReport },
+  {
+    operationId: 'getAllocationQueue',
+    method: 'get',
+    path: '/accounts/{accountId}/skus/{sku}/allocation',
+    tag: 'Inventory',
+    summary: 'The SKU\'s allocation queue: the orders waiting for it, in rank order (rank 1 first)',
+    description:
+      'The waiting orders of the account for the SKU (open, approved, something pending on the line) ranked by the allocation rule: `priority` (1 first, 5 when not given), then `requiredBy` (earlier first; orders without one after those with one), then creation order. Orders awaiting approval are not listed. Assigning free stock by this rank is not built yet: today free stock goes to the order whose assignment round runs first (docs/product.md, "Wave 2: not yet built").',
+    kind: 'read',
+    status: 200,
+    answer: Answers.AllocationQueue,
+    answerExample: {
+      sku: SKU,
+      items: [
+        { orderId: 'o-1003', pending: 2, priority: 1, requiredBy: null, rank: 1 },
+        { orderId: 'o-1001', pending: 3, priority: 5, requiredBy: '2024-06-01', rank: 2 },
+        { orderId: 'o-1002', pending: 1, priority: 5, requiredBy: null, rank: 3 },
+      ],
+    },
+  },
   { operationId: 'listOrderEvents', method: 'get', path: '/accounts/{accountId}/orders/{orderId}/events', tag: 'Audit', summary: 'The order stream\'s events in order', status: 200, answer: Answers.StreamEvents },
   { operationId: 'listPurchaseOrderEvents', method: 'get', path: '/accounts/{accountId}/purchase-orders/{purchaseOrderId}/events', tag: 'Audit', summary: 'The PO stream\'s events in order', status: 200, answer: Answers.StreamEvents },
   { operationId: 'getOrderTrail', method: 'get', path: '/accounts/{accountId}/orders/{orderId}/trail', tag: 'Audit', summary: 'Every event of the order\'s backorder flow across accounts, in global order', kind: 'read', status: 200, answer: Answers.Trail },
@@ -258,6 +280,9 @@ export const buildOpenApiDocument = () => {
     return { 'application/json': { schema: ref('schemas', name) } };
   };
 
+  const withExample = (content: Record<string, Record<string, unknown>>, example: unknown) =>
+    example === undefined ? content : Object.fromEntries(Object.entries(content).map(([type, media]) => [type, { ...media, example }]));
+
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters = [
@@ -276,7 +301,7 @@ export const buildOpenApiDocument = () => {
     const success = {
       description: op.answer ? op.summary : 'Done; nothing to answer',
       headers: successHeaders,
-      ...(op.answer ? { content: successContent(op.answer) } : {}),
+      ...(op.answer ? { content: withExample(successContent(op.answer), op.answerExample) } : {}),
     };
     const responses: Record<string, unknown> = { [String(op.status)]: success };
     for (const status of op.alsoAnswers ?? []) {

@@ -180,6 +180,19 @@ export const BackorderLine = z.object({
 
 export const BackorderReport = z.object({ items: z.array(BackorderLine), next: NextCursor });
 
+export const AllocationQueueItem = z.object({
+  orderId: Id,
+  pending: Count.describe('What the order\'s line of this SKU still waits for (a vendor may be bringing part of it)'),
+  priority: z.int().min(1).max(9).describe('1 first; 5 when the order was placed without one'),
+  requiredBy: z.iso.date().nullable().describe('Earlier first among equal priorities; orders without one come after those with one'),
+  rank: z.int().min(1).describe('1 stands first; then 2, …'),
+});
+
+export const AllocationQueue = z.object({
+  sku: Sku,
+  items: z.array(AllocationQueueItem).describe('Waiting orders (open, approved, something pending) in rank order'),
+});
+
 /** Every event the product appends carries these (DESIGN.md guarantee 5); events may carry more. */
 const EventMetadata = z.looseObject({
   correlationId: z.string(),
@@ -363,6 +376,8 @@ export const RESPONSE_SCHEMAS = {
   PurchaseOrderPage,
   BackorderLine,
   BackorderReport,
+  AllocationQueueItem,
+  AllocationQueue,
   StreamEvent,
   StreamEvents,
   FlowEvent,
