@@ -23,7 +23,8 @@ export class PromiseDeliveryHandler implements ICommandHandler<PromiseDeliveryCo
   async execute(c: PromiseDeliveryCommand): Promise<PromiseAnswer> {
     const stream = orderStream(c.accountId, c.orderId);
     const handled = await this.commands.handle(OrderAggregate, stream, { type: 'PromiseDelivery', promisedAt: c.promisedAt }, c.context);
-    if (handled.events.length > 0 && handled.position !== undefined) await this.progress.awaitSteps(stream, handled.position, c.context);
+    // Also when nothing was written: a repeat after a crash finds the PO perhaps not moved yet.
+    if (handled.position !== undefined) await this.progress.awaitSteps(stream, handled.position, c.context);
     const { state: order } = await this.commands.load(OrderAggregate, stream, { context: c.context });
     const source = order.placed?.source;
     if (!source || isRefused(order)) throw new DomainError('not_found', 'ORDER_NOT_FOUND', `Order ${c.orderId} does not exist`);

@@ -13,6 +13,7 @@
 import { latestEtaOf, OrderState, promisedAtOf } from '../order/order.decider';
 import { ExpectedAtCause } from '../purchase-order/purchase-order.events';
 import { expectedAtOf, openQuantity, purchaseOrderEnded, PurchaseOrderState } from '../purchase-order/purchase-order.decider';
+import { later } from '../shared/instants';
 
 /** When the PO a vendor order fulfils is expected, and why; undefined when there is no date to give. */
 export const expectedAtForVendorOrder = (
@@ -24,10 +25,8 @@ export const expectedAtForVendorOrder = (
   if (po.vendorOrderId !== undefined && po.vendorOrderId !== vendorOrder.placed!.orderId) return undefined;
   const promised = promisedAtOf(vendorOrder);
   if (promised !== undefined) return { expectedAt: promised, cause: 'PROMISED' };
-  const dates = [po.created.expectedAt, latestEtaOf(vendorOrder) ?? undefined].filter((date): date is string => date !== undefined);
-  if (dates.length === 0) return undefined;
-  const latest = dates.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
-  return { expectedAt: latest, cause: 'VENDOR_SUPPLY' };
+  const latest = later(po.created.expectedAt ?? null, latestEtaOf(vendorOrder));
+  return latest === null ? undefined : { expectedAt: latest, cause: 'VENDOR_SUPPLY' };
 };
 
 /** What the source order is told of its PO: when it is expected, and the SKUs it still brings. */

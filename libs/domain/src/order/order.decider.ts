@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { Decider, DomainError } from '../shared/decider';
 import { lineChangeReleaseIdFor, roundExcessReleaseIdFor } from '../fulfilment/ids';
+import { later } from '../shared/instants';
 import {
   AssignmentResult,
   OrderCommand,
@@ -251,7 +252,7 @@ export const lineEtaOf = (state: OrderState, sku: string): string | null => {
     if (closedShort.has(po.purchaseOrderId)) continue;
     const { expectedAt, openSkus } = progressOf(state, po);
     if (expectedAt === undefined || !openSkus.includes(sku)) continue;
-    if (eta === null || Date.parse(expectedAt) > Date.parse(eta)) eta = expectedAt;
+    eta = later(eta, expectedAt);
   }
   return eta;
 };
@@ -269,7 +270,7 @@ export const lineEtas = (state: OrderState): { sku: string; eta: string | null; 
 
 /** The eta of the lines of a vendor order, the latest of them: when it can deliver everything. */
 export const latestEtaOf = (state: OrderState): string | null =>
-  lineEtas(state).reduce<string | null>((latest, { eta }) => (eta !== null && (latest === null || Date.parse(eta) > Date.parse(latest)) ? eta : latest), null);
+  lineEtas(state).reduce<string | null>((latest, { eta }) => later(latest, eta), null);
 
 /** The date the vendor promised for this vendor order, if it did. */
 export const promisedAtOf = (state: OrderState): string | undefined => state.promisedAt;
