@@ -814,12 +814,24 @@ describe('order decider', () => {
       endOrder(),
       purchaseDecided(1, [boughtPo('po-1')], [{ sku: 'A', reason: 'AWAITING_VENDOR' }]),
       { type: 'RecordPendingReason', sku: 'A', reason: 'SKU_NOT_MAPPED' },
+      { type: 'ChangeOrderLine', sku: 'A', quantity: 6 },
     ])('answers $type as an order that does not exist', (command) => {
       given(refusedOrder).when(command).thenThrows({ kind: 'not_found', code: 'ORDER_NOT_FOUND' });
     });
 
     it('lets the runner of its round finish: the round is on record, nothing more is written', () => {
       given(refusedOrder).when(complete(1, [assignment('r1-A', 'A', 2)])).thenNothingHappened();
+    });
+
+    it('lets the process manager finish a line change that raced the refusal (found by the soak: it was parked, and the flow never finished)', () => {
+      const changedThenRefused = [
+        placed({ refuseIfShort: true }),
+        { type: 'OrderLineChanged', data: { change: 1, sku: 'A', previousQuantity: 5, quantity: 6 } } as OrderEvent,
+        ...refusedOrder.slice(1),
+      ];
+      given(changedThenRefused)
+        .when({ type: 'CompleteLineChange', change: 1, purchaseOrders: [] })
+        .then([{ type: 'OrderLineChangeCompleted', data: { change: 1, sku: 'A', purchaseOrders: [] } }]);
     });
 
     it('recognises the request that placed it, and refuses another one under its id', () => {

@@ -706,8 +706,9 @@ const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => withE
 
 const decideCommand = (command: OrderCommand, state: OrderState): OrderEvent[] => {
   if (command.type === 'PlaceOrder') return placeOrder(command, state);
-  // A refused order is, to clients, one that was never placed; only its round's runner finishes.
-  if (state.placed === undefined || (isRefused(state) && command.type !== 'CompleteInventoryAssignment')) {
+  // A refused order is, to clients, one that was never placed; only the process manager finishes
+  // what was under way when it was refused (its round; a line change that raced the refusal).
+  if (state.placed === undefined || (isRefused(state) && command.type !== 'CompleteInventoryAssignment' && command.type !== 'CompleteLineChange')) {
     throw new DomainError('not_found', 'ORDER_NOT_FOUND', 'Order does not exist');
   }
 
