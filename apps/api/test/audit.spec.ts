@@ -113,7 +113,8 @@ describe('audit', () => {
       const events = trail.body.events as { streamName: string; position: string; type: string; metadata: { correlationId: string } }[];
       const streams = new Set(events.map((e) => e.streamName));
       expect(streams).toEqual(
-        new Set(['order-S.o1', `po-S.${poId}`, 'bin-S.main.default', `order-V.${voId}`, 'bin-V.main.default']),
+        // The allocation queues of both accounts: o1 and its vendor order queued, their shares of free stock.
+        new Set(['order-S.o1', `po-S.${poId}`, 'bin-S.main.default', `order-V.${voId}`, 'bin-V.main.default', 'allocation-S', 'allocation-V']),
       );
       expect(events.every((e) => e.metadata.correlationId === 'order-S.o1')).toBe(true);
       const positions = events.map((e) => BigInt(e.position));
@@ -199,7 +200,8 @@ describe('audit', () => {
       }
       expect(health.status).toBe(503);
       const failed = (health.body.projectionLag.processors as { name: string; state: string; error?: string }[]).filter((p) => p.state === 'failed');
-      expect(failed.map((p) => p.name)).toEqual(expect.arrayContaining(['read-models', 'fulfilment']));
+      // An approval is the allocation process manager's to react to (its round), not the fulfilment's.
+      expect(failed.map((p) => p.name)).toEqual(expect.arrayContaining(['read-models', 'allocation']));
       for (const processor of failed) expect(processor.error).toMatch(new RegExp(`"order-S\\.o1" revision ${broken!.revision}`));
       // Never skipped: the read models stay before it.
       expect(BigInt(health.body.projectionLag.processors.find((p: { name: string }) => p.name === 'read-models').checkpoint)).toBeLessThan(broken!.position);

@@ -8,6 +8,7 @@
  * child has died, it is started again without the fault and the cut step is repeated. Then a clean
  * restart from the checkpoints, and the end state is checked in the log and through the GET API.
  */
+import { OrderAggregate, parseRecordedEvent } from '@app/domain/aggregates';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,12 +104,12 @@ const summary: string[] = [];
 // ---- the flow ----------------------------------------------------------------------------------
 
 const sumAssigned = (events: readonly RecordedEvent[], stream: string) => total(ofType(events, 'InventoryAssigned', stream));
-const roundOpen = (events: readonly RecordedEvent[], stream: string) => {
-  const opened = ofType(events, 'OrderPlaced', stream).filter((e) => !data(e)['awaitingApproval']).length +
-    ofType(events, 'OrderApproved', stream).length +
-    ofType(events, 'InventoryAssignmentRequested', stream).length;
-  return opened > ofType(events, 'InventoryAssignmentCompleted', stream).length;
-};
+/** Whether the order has a round open, as its decider folds the stream (a request may join an open round). */
+const roundOpen = (events: readonly RecordedEvent[], stream: string) =>
+  events
+    .filter((e) => e.streamName === stream)
+    .map((e) => parseRecordedEvent(OrderAggregate, e))
+    .reduce(OrderAggregate.decider.evolve, OrderAggregate.decider.initialState()).openRound !== undefined;
 const logWhere = (driver: CrashDriver, done: (events: RecordedEvent[]) => boolean) => async () => {
   const events = await readLog(driver.path);
   return done(events) ? events : undefined;

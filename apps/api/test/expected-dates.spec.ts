@@ -104,7 +104,8 @@ describe('expected dates', () => {
     await post(`/accounts/V/orders/${vo1}/handover`, {});
     await post(`/accounts/V/orders/${vo1}/close-short`);
     expect(await api.post(`/accounts/V/orders/${vo1}/promise`, { promisedAt: '2031-01-02' })).toMatchObject({ status: 409, body: { code: 'ORDER_CLOSED_SHORT' } });
-    const po2 = purchaseOrderIdFor('S', 'o1', 4, 'W');
+    // Sourced again from W, in the round the close opened.
+    const po2 = (await get('/accounts/S/orders/o1')).purchaseOrders[1].purchaseOrderId as string;
     const vo2 = vendorOrderIdFor('S', po2);
     expect(await get(`/accounts/S/purchase-orders/${po2}`)).toMatchObject({ vendorAccountId: 'W', vendorOrderId: vo2 });
     await post(`/accounts/W/orders/${vo2}/cancel`);

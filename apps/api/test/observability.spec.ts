@@ -370,7 +370,7 @@ describe('observability', () => {
       const ready = await api.request('GET', '/health/ready', { token: null });
       expect([ready.status, ready.json()]).toEqual([
         200,
-        { status: 'ready', checks: { eventStore: 'up', readStore: 'up', processors: { 'read-models': 'running', fulfilment: 'running', 'webhook-outbox': 'running' } } },
+        { status: 'ready', checks: { eventStore: 'up', readStore: 'up', processors: { 'read-models': 'running', fulfilment: 'running', allocation: 'running', 'webhook-outbox': 'running' } } },
       ]);
       expect((await api.request('GET', '/health/live', { token: null })).json()).toEqual({ status: 'ok' });
     });
@@ -381,7 +381,7 @@ describe('observability', () => {
       expect(ready.status).toBe(503);
       expect(ready.json()).toEqual({
         status: 'not_ready',
-        checks: { eventStore: 'up', readStore: 'up', processors: { 'read-models': 'running', fulfilment: 'stopped', 'webhook-outbox': 'running' } },
+        checks: { eventStore: 'up', readStore: 'up', processors: { 'read-models': 'running', fulfilment: 'stopped', allocation: 'running', 'webhook-outbox': 'running' } },
         reasons: ['processor fulfilment: stopped'],
       });
       expect((await api.request('GET', '/health/live', { token: null })).status).toBe(200);

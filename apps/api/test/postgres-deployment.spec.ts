@@ -150,6 +150,7 @@ describeWithPostgres('the deployment on PostgreSQL under faults (two api process
     expect(health.body.projectionLag.processors.map((p: { name: string; state: string }) => [p.name, p.state])).toEqual([
       ['read-models', 'running'],
       ['fulfilment', 'running'],
+      ['allocation', 'running'],
       ['webhook-outbox', 'running'],
     ]);
   }, 300_000);

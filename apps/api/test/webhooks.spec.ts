@@ -409,14 +409,13 @@ describeWithPostgres('webhooks on the PostgreSQL deployment', () => {
     await waitUntil('delivered by the worker', () => seller!.received.length === 1);
 
     await deployment.stopProcessors();
-    await deployment.adjust('S', SKU, 2);
-    // Its round waits for the process manager, in the worker: not awaited while the worker is down.
-    const assigned = deployment.post('/accounts/S/orders/o1/assign');
+    // Stock added goes to o1 by the allocation, in the worker: not awaited while the worker is down.
+    const adjusted = deployment.post('/accounts/S/inventory/adjustments', { sku: SKU, quantity: 2 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(seller.types()).toEqual(['order.backordered']);
 
     await deployment.startProcessors();
-    await assigned;
+    await adjusted;
     await waitUntil('delivered once the worker is back', () => seller!.types().includes('order.ready'), 30_000);
     expect(seller.types()).toEqual(['order.backordered', 'order.ready']);
     // The receiver has it before the worker records the attempt: wait for the record.

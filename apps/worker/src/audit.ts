@@ -6,6 +6,7 @@
  */
 import { Pool, Client } from 'pg';
 import { FULFILMENT } from '@app/application/sagas/fulfilment.saga';
+import { ALLOCATION } from '@app/application/sagas/allocation.saga';
 import { AuditService, STREAM_KINDS } from '@app/application/services/audit.service';
 import { AppConfig, ConfigError, loadConfig } from '@app/config';
 import { EventStore } from '@app/event-store';
@@ -58,7 +59,7 @@ Exit codes:
 
 Stream names (built by the functions that name them; ids are 1-64 of A-Z a-z 0-9 _ -, joined with dots):
 ${streamNames()}
-  processors: ${[FULFILMENT, READ_MODELS_PROCESSOR].join(', ')}
+  processors: ${[FULFILMENT, ALLOCATION, READ_MODELS_PROCESSOR].join(', ')}
 `;
 
 class UsageError extends Error {}

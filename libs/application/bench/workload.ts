@@ -23,6 +23,8 @@ import { FulfilmentService } from '../src/services/fulfilment.service';
 import { ClosingShortSteps } from '../src/services/closing-short.steps';
 import { ExpectedDatesSteps } from '../src/services/expected-dates.steps';
 import { fulfilmentSaga } from '../src/sagas/fulfilment.saga';
+import { allocationSaga } from '../src/sagas/allocation.saga';
+import { AllocationSteps } from '../src/services/allocation.steps';
 import {
   BuyShortfallCommand,
   HandOverAtBinsCommand,
@@ -30,6 +32,9 @@ import {
   InwardHandoverCommand,
   OpenVendorOrderCommand,
   RunAssignmentRoundCommand,
+  QueueOrderForAllocationCommand,
+  LeaveAllocationQueueCommand,
+  AllocateFreeStockCommand,
   UnwindOrderCommand,
   CloseForEndedVendorOrderCommand,
   ClosePurchaseOrderOnRequestCommand,
@@ -92,6 +97,7 @@ export class Workload {
   private readonly orders: OrdersService;
   private readonly purchaseOrders: PurchaseOrdersService;
   private readonly fulfilment: FulfilmentService;
+  private readonly allocation: AllocationSteps;
   private readonly closing: ClosingShortSteps;
   private readonly expectedDates: ExpectedDatesSteps;
   /** The position up to which the process manager's steps were taken. */
@@ -115,6 +121,7 @@ export class Workload {
     this.orders = new OrdersService(this.commands, this.accounts, this.inventory);
     this.purchaseOrders = new PurchaseOrdersService(this.commands);
     this.fulfilment = new FulfilmentService(this.commands, this.accounts, this.orders, this.purchaseOrders);
+    this.allocation = new AllocationSteps(this.commands, this.accounts);
     this.closing = new ClosingShortSteps(this.commands);
     this.expectedDates = new ExpectedDatesSteps(this.commands);
   }
@@ -125,7 +132,7 @@ export class Workload {
       const batch = await this.store.readAll({ ...(this.drained === undefined ? {} : { after: this.drained }), maxCount: 500 });
       if (batch.length === 0) return;
       for (const event of batch) {
-        for (const command of fulfilmentSaga.react(event)) await this.tolerant(() => this.takeStep(command));
+        for (const command of [...fulfilmentSaga.react(event), ...allocationSaga.react(event)]) await this.tolerant(() => this.takeStep(command));
         this.drained = event.position;
       }
     }
@@ -133,7 +140,11 @@ export class Workload {
 
   private takeStep(command: ICommand): Promise<void> {
     const f = this.fulfilment;
-    if (command instanceof RunAssignmentRoundCommand) return f.runAssignmentRound(command.accountId, command.orderId, command.context);
+    const a = this.allocation;
+    if (command instanceof QueueOrderForAllocationCommand) return a.queueOrder(command.accountId, command.orderId, command.sequence, command.context);
+    if (command instanceof LeaveAllocationQueueCommand) return a.leaveQueue(command.accountId, command.orderId, command.context);
+    if (command instanceof AllocateFreeStockCommand) return a.allocateFreeStock(command.accountId, command.skus, command.context);
+    if (command instanceof RunAssignmentRoundCommand) return a.runRound(command.accountId, command.orderId, command.context);
     if (command instanceof BuyShortfallCommand) return f.buyShortfall(command.accountId, command.orderId, command.round, command.context);
     if (command instanceof OpenVendorOrderCommand) return f.openVendorOrder(command.sellerAccountId, command.purchaseOrderId, command.context);
     if (command instanceof HandOverAtBinsCommand) return f.handOverAtBins(command.accountId, command.orderId, command.handoverId, command.bins, command.context);

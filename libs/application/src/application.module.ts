@@ -6,6 +6,8 @@ import { CHECKPOINT_STORE, EVENT_STORE, PROCESSOR_RUNNER } from '@app/event-stor
 import { CommandPath } from './command-path/command-path';
 import { COMMAND_HANDLERS } from './commands/command-handlers';
 import { fulfilmentSaga } from './sagas/fulfilment.saga';
+import { allocationSaga } from './sagas/allocation.saga';
+import { AllocationSteps } from './services/allocation.steps';
 import { SagaProcessor } from './sagas/saga';
 import { FulfilmentService } from './services/fulfilment.service';
 import { FulfilmentProgress } from './services/fulfilment-progress';
@@ -20,8 +22,12 @@ import { InventoryService } from './services/inventory.service';
 import { OrdersService } from './services/orders.service';
 import { PurchaseOrdersService } from './services/purchase-orders.service';
 
-/** The sagas this application runs, each a processor with its own checkpoint: the one process manager. */
-export const SAGAS = [fulfilmentSaga];
+/**
+ * The sagas this application runs, each a processor with its own checkpoint: the fulfilment process
+ * manager (every cross-stream step of a flow) and the allocation process manager (every round and
+ * every share of free stock, one account at a time).
+ */
+export const SAGAS = [fulfilmentSaga, allocationSaga];
 
 @Global()
 @Module({
@@ -56,6 +62,7 @@ export const SAGAS = [fulfilmentSaga];
       inject: [CommandPath, AccountsService, OrdersService, PurchaseOrdersService],
       useFactory: (c: CommandPath, a: AccountsService, o: OrdersService, p: PurchaseOrdersService) => new FulfilmentService(c, a, o, p),
     },
+    { provide: AllocationSteps, inject: [CommandPath, AccountsService], useFactory: (c: CommandPath, a: AccountsService) => new AllocationSteps(c, a) },
     { provide: ClosingShortSteps, inject: [CommandPath], useFactory: (c: CommandPath) => new ClosingShortSteps(c) },
     { provide: ExpectedDatesSteps, inject: [CommandPath], useFactory: (c: CommandPath) => new ExpectedDatesSteps(c) },
     { provide: LineChangeSteps, inject: [CommandPath, AccountsService], useFactory: (c: CommandPath, a: AccountsService) => new LineChangeSteps(c, a) },

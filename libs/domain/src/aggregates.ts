@@ -21,6 +21,8 @@ import { WebhookCommand, WebhookEvent } from './webhook/webhook.events';
 import { deliveryDecider, DeliveriesState } from './webhook/delivery.decider';
 import { DeliveryCommand, DeliveryEvent } from './webhook/delivery.events';
 import { upcast } from './shared/event-versions';
+import { allocationQueueDecider, AllocationQueueState } from './allocation/allocation.decider';
+import { AllocationCommand, AllocationEvent } from './allocation/allocation.events';
 
 /** What the domain needs of an event read from the log. */
 export interface StoredEvent {
@@ -86,6 +88,16 @@ export const DeliveriesAggregate: Aggregate<DeliveriesState, DeliveryCommand, De
   category: 'deliveries',
   decider: deliveryDecider,
   eventSchema: DeliveryEvent,
+};
+
+/**
+ * An account's allocation queue (`allocation-<accountId>`): written by the allocation process
+ * manager alone; not a business stream of the seller's (the projections pass it by).
+ */
+export const AllocationQueueAggregate: Aggregate<AllocationQueueState, AllocationCommand, AllocationEvent> = {
+  category: 'allocation',
+  decider: allocationQueueDecider,
+  eventSchema: AllocationEvent,
 };
 
 /** A stored event that does not parse as its aggregate's event. Never skipped. */

@@ -66,13 +66,14 @@ const handedOver = (orderId: string, quantity: number, sku = 'sku-1', handoverId
   data: { handoverId, orderId, sku, quantity },
 });
 
-const assign = (orderId: string, quantity: number, options: { sku?: string; grnId?: string; assignmentId?: string } = {}): BinCommand => ({
+const assign = (orderId: string, quantity: number, options: { sku?: string; grnId?: string; assignmentId?: string; stockLimit?: number } = {}): BinCommand => ({
   type: 'AssignStock',
   assignmentId: options.assignmentId ?? `asg-${orderId}-${quantity}`,
   orderId,
   sku: options.sku ?? 'sku-1',
   quantity,
   ...(options.grnId !== undefined ? { grnId: options.grnId } : {}),
+  ...(options.stockLimit !== undefined ? { stockLimit: options.stockLimit } : {}),
 });
 const handOver = (orderId: string, quantity: number, sku = 'sku-1', handoverId = 'ho-1'): BinCommand => ({
   type: 'HandOverStock',
@@ -148,6 +149,16 @@ describe('bin decider', () => {
       const state = fold(binDecider, [adjusted(3), assigned('o1', 3), nothingAssigned('o2', 2)]);
       expect(stockOf(state, 'sku-1')).toStrictEqual({ onHand: 3, assigned: 3, reserved: 0, available: 0 });
       expect(heldBy(state, 'o2')).toStrictEqual(new Map());
+    });
+
+    it('takes free stock only up to the order\'s share (stockLimit); its reserved goods are its own', () => {
+      given([adjusted(10)]).when(assign('o1', 6, { stockLimit: 2 })).then([assigned('o1', 2, { assignmentId: 'asg-o1-6' })]);
+      given([adjusted(10)]).when(assign('o1', 6, { stockLimit: 0 })).then([nothingAssigned('o1', 6)]);
+      given([adjusted(10), inwarded(3, { reservedForOrderId: 'o1' })])
+        .when(assign('o1', 6, { grnId: 'grn-1', stockLimit: 1 }))
+        .then([assigned('o1', 4, { fromReserved: 3, grnId: 'grn-1', assignmentId: 'asg-o1-6' })]);
+      // The share never makes more free than there is.
+      given([adjusted(3), assigned('o2', 2)]).when(assign('o1', 6, { stockLimit: 5 })).then([assigned('o1', 1, { assignmentId: 'asg-o1-6' })]);
     });
 
     it('takes the goods reserved for the order first, naming their GRN', () => {

@@ -12,6 +12,9 @@ import { BinAggregate, OrderAggregate, PurchaseOrderAggregate, StoredEvent } fro
 import { binStream, orderStream, purchaseOrderStream } from '../src/shared/streams';
 import { SettingsPatch } from '../src/shared/settings';
 import { FlowDriver, TestLog } from './test-log';
+import { AllocationQueueAggregate } from '../src/aggregates';
+import { allocationStream, FreeStockAllocation } from '../src/allocation/allocation.events';
+import { sequenceOf } from '../src/allocation/allocation-rule';
 
 /** S sells A, bought from vendor V (eligible for auto-created orders). */
 const SELLER: SettingsPatch = { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true };
@@ -354,7 +357,11 @@ describe('invariants', () => {
       const { log, flow } = setUp({ autoPoVendorLevel: false });
       flow.placeAndRun('S', 'o-1', [{ sku: 'A', quantity: 3 }]).stock('S', 'A', 3);
       log.order('S', 'o-1', { type: 'RequestInventoryAssignment' });
-      expect(log.violations()).toStrictEqual([{ invariant: 7, subject: ORDER, detail: 'assignment round 2 is still open' }]);
+      expect(log.violations()).toStrictEqual([
+        { invariant: 7, subject: ORDER, detail: 'assignment round 2 is still open' },
+        // And so the stock that came idles while the order waits for it.
+        { invariant: 8, subject: `${ORDER} A`, detail: "waits for 3 while 3 are free in S's main location" },
+      ]);
       // The runner takes it again, and the log is quiet.
       flow.runRound('S', 'o-1');
       expect(log.violations()).toStrictEqual([]);
@@ -455,6 +462,66 @@ describe('invariants', () => {
       const bad = stored(SELLER_BIN, 'StockAssigned', { assignmentId: 'a', orderId: 'o-1', sku: 'A', quantity: -1, fromReserved: 0 }, 7n, { schemaVersion: 1 });
       expect(() => foldLog([bad])).toThrow(InvalidStoredEventError);
       expect(() => foldLog([bad])).toThrow(`Event StockAssigned at stream "${SELLER_BIN}" revision 7 does not match its schema`);
+    });
+  });
+
+  describe('8. free stock goes by the allocation rule', () => {
+    /** Two waiting orders of S for A: `late` placed after `early`, ranked by what they were placed with. */
+    const twoWaiting = (late: { priority?: number; requiredBy?: string } = {}) => {
+      const { log, flow } = setUp({ autoPoVendorLevel: false });
+      flow.placeAndRun('S', 'early', [{ sku: 'A', quantity: 2 }]).placeAndRun('S', 'late', [{ sku: 'A', quantity: 2 }], late);
+      const queue = (orderId: string, position: number, rank: { priority?: number; requiredBy?: string } = {}) =>
+        log.decide(AllocationQueueAggregate, allocationStream('S'), { type: 'QueueOrder', orderId, skus: ['A'], sequence: sequenceOf(BigInt(position)), flow: orderStream('S', orderId), ...rank });
+      queue('early', 1);
+      queue('late', 2, late);
+      const allocate = (allocation: Omit<FreeStockAllocation, 'allocationId' | 'sku'>) =>
+        log.decide(AllocationQueueAggregate, allocationStream('S'), { type: 'RecordAllocation', allocation: { allocationId: `a-${Math.random()}`, sku: 'A', ...allocation } });
+      return { log, flow, allocate };
+    };
+
+    it('is broken by free stock idling while an order waits for it', () => {
+      const { log, flow } = twoWaiting();
+      flow.stock('S', 'A', 1);
+      expect(log.violations()).toStrictEqual([
+        { invariant: 8, subject: orderStream('S', 'early') + ' A', detail: "waits for 2 while 1 are free in S's main location" },
+        { invariant: 8, subject: orderStream('S', 'late') + ' A', detail: "waits for 2 while 1 are free in S's main location" },
+      ]);
+    });
+
+    it('holds for an allocation that gave by rank, and is broken by one that did not', () => {
+      const fair = twoWaiting({ priority: 1 });
+      fair.allocate({ free: 3, candidates: [{ orderId: 'late', need: 2 }, { orderId: 'early', need: 2 }], shares: [{ orderId: 'late', quantity: 2, rule: 'PRIORITY' }, { orderId: 'early', quantity: 1, rule: 'FIFO' }] });
+      expect(fair.log.brokenInvariants()).toEqual([]);
+
+      // Weighed out of rank: early (priority 5) before late (priority 1).
+      const outOfRank = twoWaiting({ priority: 1 });
+      outOfRank.allocate({ free: 2, candidates: [{ orderId: 'early', need: 2 }, { orderId: 'late', need: 2 }], shares: [{ orderId: 'early', quantity: 2, rule: 'FIFO' }] });
+      expect(outOfRank.log.violations()).toMatchObject([
+        { invariant: 8, detail: 'early was weighed before late, which ranks ahead of it' },
+        { invariant: 8, detail: 'gave [early 2 FIFO] where the rule gives [late 2 PRIORITY] of 2 free' },
+      ]);
+
+      // In rank, but the shares are not what the rule gives (the second order got more than was left).
+      const greedy = twoWaiting({ requiredBy: '2027-01-01' });
+      greedy.allocate({ free: 3, candidates: [{ orderId: 'late', need: 2 }, { orderId: 'early', need: 2 }], shares: [{ orderId: 'late', quantity: 1, rule: 'REQUIRED_BY' }, { orderId: 'early', quantity: 2, rule: 'FIFO' }] });
+      expect(greedy.log.violations()).toMatchObject([{ invariant: 8, detail: 'gave [late 1 REQUIRED_BY, early 2 FIFO] where the rule gives [late 2 REQUIRED_BY, early 1 FIFO] of 3 free' }]);
+    });
+
+    it('is broken by an order that took more free stock than its shares', () => {
+      const { log, flow } = twoWaiting();
+      flow.stock('S', 'A', 2);
+      log.bin('S', 'default', { type: 'AssignStock', assignmentId: 'x', orderId: 'late', sku: 'A', quantity: 2 });
+      log.order('S', 'late', { type: 'RequestInventoryAssignment' });
+      const round = log.orderState('S', 'late').openRound!.round;
+      log.order('S', 'late', {
+        type: 'CompleteInventoryAssignment',
+        round,
+        assignments: [{ assignmentId: 'x', sku: 'A', locationId: 'main', binId: 'default', quantity: 2, source: 'stock', rule: 'FIFO' }],
+      });
+      expect(log.violations()).toStrictEqual([
+        // It took early's stock, so early waits while nothing is free: only the shares say so.
+        { invariant: 8, subject: orderStream('S', 'late') + ' A', detail: 'took 2 of free stock, its shares were 0' },
+      ]);
     });
   });
 });

@@ -242,7 +242,27 @@ describe('order decider', () => {
 
     it('does nothing while a round is open (it will assign the pending quantity)', () => {
       given([placed()]).when({ type: 'RequestInventoryAssignment' }).thenNothingHappened();
-      given([...partlyAssigned, requested()]).when({ type: 'RequestInventoryAssignment', grnId: 'grn-1' }).thenNothingHappened();
+    });
+
+    it("a GRN's goods reserved while a round is open get the round after it (the open one may have read the bins before them)", () => {
+      given([...partlyAssigned, requested()]).when({ type: 'RequestInventoryAssignment', grnId: 'grn-1' }).then([requested('grn-1')]);
+      // The open round completes, and the next one opens with it, for the GRN.
+      given([...partlyAssigned, requested(), requested('grn-1')])
+        .when(complete(2, []))
+        .then([completed(2), requested('grn-1')]);
+      // Once is enough: the same GRN again asks for nothing.
+      given([...partlyAssigned, requested(), requested('grn-1')]).when({ type: 'RequestInventoryAssignment', grnId: 'grn-1' }).thenNothingHappened();
+    });
+
+    it('a share of free stock is taken by the round open now, or by a round opened for it; once per allocation', () => {
+      const share = { type: 'InventoryAssignmentRequested' as const, data: { allocationId: 'a-1' } };
+      given([...partlyAssigned]).when({ type: 'RequestInventoryAssignment', allocationId: 'a-1' }).then([share]);
+      given([...partlyAssigned, requested()]).when({ type: 'RequestInventoryAssignment', allocationId: 'a-1' }).then([share]);
+      const joined = [...partlyAssigned, requested(), share].reduce(orderDecider.evolve, orderDecider.initialState());
+      expect(joined.openRound).toMatchObject({ round: 2, allocations: ['a-1'] });
+      const opened = [...partlyAssigned, share].reduce(orderDecider.evolve, orderDecider.initialState());
+      expect(opened.openRound).toMatchObject({ round: 2, allocations: ['a-1'] });
+      given([...partlyAssigned, share, completed(2)]).when({ type: 'RequestInventoryAssignment', allocationId: 'a-1' }).thenNothingHappened();
     });
 
     it('does nothing when nothing is pending', () => {
@@ -646,6 +666,11 @@ describe('order decider', () => {
       given(roundClosed)
         .when(purchaseDecided(1, [boughtPo('po-1', [{ sku: 'A', quantity: 3 }]), boughtPo('po-2', [{ sku: 'B', quantity: 3 }])]))
         .then([poLinked('po-1', [{ sku: 'A', quantity: 3 }], 1), poLinked('po-2', [{ sku: 'B', quantity: 3 }], 1)]);
+    });
+
+    it('is taken for the latest round only: one opened since (a share of free stock, a GRN) decides instead', () => {
+      given([...roundClosed, requested()]).when(purchaseDecided(1, [boughtPo('po-1', [{ sku: 'A', quantity: 3 }])])).thenNothingHappened();
+      given([...roundClosed, requested(), completed(2)]).when(purchaseDecided(1, [boughtPo('po-1', [{ sku: 'A', quantity: 3 }])])).thenNothingHappened();
     });
 
     it('is taken once per round: a decision for a round that already bought writes nothing', () => {
@@ -1170,7 +1195,7 @@ describe('order decider', () => {
             roll < 0.08
               ? { type: 'ApproveOrder' }
               : roll < 0.2
-                ? { type: 'RequestInventoryAssignment', ...(random() < 0.5 ? { grnId: `grn-${int(3)}` } : {}) }
+                ? { type: 'RequestInventoryAssignment', ...(random() < 0.4 ? { grnId: `grn-${int(3)}` } : random() < 0.3 ? { allocationId: `a-${int(5)}` } : {}) }
                 : roll < 0.55
                   ? complete(
                       round,
@@ -1184,7 +1209,7 @@ describe('order decider', () => {
                         ? endOrder()
                         : roll < 0.92
                           ? ({
-                              ...purchaseDecided(round, [{ ...boughtPo(`po-${round}`, [{ sku, quantity: 1 }]), expectedAt: dayOf(round) }], [{ sku, reason: 'AWAITING_VENDOR' }]),
+                              ...purchaseDecided(state.roundsOpened, [{ ...boughtPo(`po-${round}`, [{ sku, quantity: 1 }]), expectedAt: dayOf(round) }], [{ sku, reason: 'AWAITING_VENDOR' }]),
                               passedOver: random() < 0.5 ? [{ sku, vendorAccountId: 'W', reason: 'NOT_ELIGIBLE' as const }] : [],
                             } as OrderCommand)
                           : roll < 0.95

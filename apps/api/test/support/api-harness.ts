@@ -9,6 +9,7 @@ import { EventStore, RecordedEvent } from '@app/event-store';
 import { EVENT_STORE } from '@app/event-store/nest/tokens';
 import { CommandPath } from '@app/application/command-path/command-path';
 import { FULFILMENT } from '@app/application/sagas/fulfilment.saga';
+import { ALLOCATION } from '@app/application/sagas/allocation.saga';
 import { checkInvariants, foldLog, Violation } from '@app/domain/invariants/invariants';
 import { CheckpointStore, ProcessorRunner, Processor } from '@app/event-store';
 import { CHECKPOINT_STORE, PROCESSOR_RUNNER } from '@app/event-store/nest/tokens';
@@ -25,7 +26,7 @@ export interface Answer<T = any> {
 
 export class ApiHarness {
   readonly kind = 'embedded' as const;
-  private stoppedProcessManager: Processor | undefined;
+  private readonly stoppedProcessManagers = new Map<string, Processor>();
   /**
    * Why this test leaves the log in a state the invariants need not hold in (a broken event on
    * purpose, processors stopped); unset, stop() settles and checks every invariant.
@@ -133,15 +134,20 @@ export class ApiHarness {
     return [await this.listen()];
   }
 
-  /** Stops the fulfilment process manager (the read models go on), and starts it again. */
+  /** Stops the process managers (the read models go on), and starts them again. */
   async stopProcessors(): Promise<void> {
     const runner = this.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
-    this.stoppedProcessManager = runner.get(FULFILMENT)?.processor ?? this.stoppedProcessManager;
-    await runner.stop(FULFILMENT);
+    for (const name of [FULFILMENT, ALLOCATION]) {
+      const processor = runner.get(name)?.processor;
+      if (processor) this.stoppedProcessManagers.set(name, processor);
+      await runner.stop(name);
+    }
   }
 
   async startProcessors(): Promise<void> {
-    if (this.stoppedProcessManager) this.app.get<ProcessorRunner>(PROCESSOR_RUNNER).start(this.stoppedProcessManager);
+    const runner = this.app.get<ProcessorRunner>(PROCESSOR_RUNNER);
+    for (const processor of this.stoppedProcessManagers.values()) runner.start(processor);
+    this.stoppedProcessManagers.clear();
   }
 
   commandPath(): CommandPath {

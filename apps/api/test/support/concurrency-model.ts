@@ -23,12 +23,14 @@ type Sku = (typeof SKUS)[number];
 
 /**
  * S1 allows short orders, buys and inwards automatically; S2 refuses short orders and inwards by
- * hand; V1 is a vendor that buys its own shortfall from V2 (the second tier); V3 asks for approval;
+ * hand; S3 allows short orders and buys nothing, so its orders wait for free stock and compete for
+ * each adjustment (the allocation rule by priority, requiredBy, creation order); V1 is a vendor that buys its own shortfall from V2 (the second tier); V3 asks for approval;
  * V4 cannot take auto-created orders until a settings change lets it.
  */
 const ACCOUNTS = {
   S1: { type: 'seller', settings: { allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true } },
   S2: { type: 'seller', settings: { autoPoVendorLevel: true } },
+  S3: { type: 'seller', settings: { allowOrdersWithoutInventory: true } },
   V1: {
     type: 'vendor',
     settings: { isB2bNew: true, vendorPanelType: 2, allowOrdersWithoutInventory: true, autoPoVendorLevel: true, autoGrnThroughBackOrder: true },
@@ -39,7 +41,7 @@ const ACCOUNTS = {
 } as const;
 type AccountId = keyof typeof ACCOUNTS;
 const ACCOUNT_IDS = Object.keys(ACCOUNTS) as AccountId[];
-const SELLERS = ['S1', 'S2'] as const;
+const SELLERS = ['S1', 'S2', 'S3'] as const;
 const VENDORS = ['V1', 'V2', 'V3', 'V4'] as const;
 
 const MAPPINGS: readonly [AccountId, Sku, AccountId][] = [
@@ -82,7 +84,8 @@ const SETTINGS: readonly { account: AccountId; key: string; values: readonly unk
 ];
 
 export type Command =
-  | { kind: 'create'; seller: (typeof SELLERS)[number]; lines: { sku: Sku; quantity: number }[] }
+  /** With a priority and a requiredBy, or not: free stock goes to the waiting orders by rank (invariant 8). */
+  | { kind: 'create'; seller: (typeof SELLERS)[number]; lines: { sku: Sku; quantity: number }[]; priority: number | null; requiredBy: string | null }
   | { kind: 'adjust'; account: AccountId; sku: Sku; quantity: number }
   | { kind: 'assign' | 'approve' | 'cancel'; account: AccountId; order: number }
   | { kind: 'handover'; account: AccountId; order: number; partial: boolean }
@@ -110,9 +113,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       kind: fc.constant('create' as const),
       seller: fc.constantFrom(...SELLERS),
       lines: fc.uniqueArray(fc.record({ sku, quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3, selector: (l) => l.sku }),
+      // Few values, so that orders tie on one criterion and the next one decides.
+      priority: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
+      requiredBy: fc.option(fc.constantFrom('2027-01-10', '2027-01-20', '2027-02-01'), { nil: null }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('adjust' as const), account, sku, quantity: fc.integer({ min: -3, max: 6 }).filter((q) => q !== 0) }) },
+  {
+    weight: 3,
+    // S3's orders wait for free stock: it gets more of the adjustments, so that they compete for them.
+    arbitrary: fc.record({ kind: fc.constant('adjust' as const), account: fc.constantFrom<AccountId>(...ACCOUNT_IDS, 'S3', 'S3', 'S3'), sku, quantity: fc.integer({ min: -3, max: 6 }).filter((q) => q !== 0) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('assign' as const), account, order: orderRef }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('approve' as const), account: fc.constantFrom<AccountId>('V3', 'V1', 'S1'), order: orderRef }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('handover' as const), account, order: orderRef, partial: fc.boolean() }) },
@@ -158,6 +168,8 @@ export interface RunResult {
   readonly statuses: Record<string, number>;
   readonly violations: Violation[];
   readonly parked: { processor: string; parkedId: string; type: string; error: string }[];
+  /** FreeStockAllocated events: in all, with more than one candidate, and shares by rule. */
+  readonly allocations: { allocations: number; contested: number; PRIORITY: number; REQUIRED_BY: number; FIFO: number };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -209,7 +221,14 @@ export const runProgram = async (api: ApiHarness, waves: readonly Wave[]): Promi
   const send = async (c: Command): Promise<number> => {
     switch (c.kind) {
       case 'create':
-        return (await api.post(`/accounts/${c.seller}/orders`, { orderId: `o${++created}`, lines: c.lines })).status;
+        return (
+          await api.post(`/accounts/${c.seller}/orders`, {
+            orderId: `o${++created}`,
+            lines: c.lines,
+            ...(c.priority === null ? {} : { priority: c.priority }),
+            ...(c.requiredBy === null ? {} : { requiredBy: c.requiredBy }),
+          })
+        ).status;
       case 'adjust':
         return (await api.post(`/accounts/${c.account}/inventory/adjustments`, { sku: c.sku, quantity: c.quantity })).status;
       case 'assign':
@@ -286,12 +305,21 @@ export const runProgram = async (api: ApiHarness, waves: readonly Wave[]): Promi
     if (wave.pause > 0) await sleep(wave.pause);
   }
   await api.settle(200, 60_000);
-  const violations = checkInvariants(foldLog(await api.allEvents()));
+  const events = await api.allEvents();
+  const violations = checkInvariants(foldLog(events));
+  // How much the allocation rule was exercised: allocations, those with several waiting orders, shares by rule.
+  const allocations = { allocations: 0, contested: 0, PRIORITY: 0, REQUIRED_BY: 0, FIFO: 0 };
+  for (const event of events.filter((e) => e.type === 'FreeStockAllocated')) {
+    const data = event.data as { candidates: unknown[]; shares: { rule: 'PRIORITY' | 'REQUIRED_BY' | 'FIFO' }[] };
+    allocations.allocations++;
+    if (data.candidates.length > 1) allocations.contested++;
+    for (const share of data.shares) allocations[share.rule]++;
+  }
   const parked = [];
   for (const processor of PROCESSOR_NAMES) {
     for (const entry of await listParked(api.store, processor)) {
       parked.push({ processor, parkedId: entry.parkedId, type: entry.type, error: entry.error.message });
     }
   }
-  return { commands, statuses, violations, parked };
+  return { commands, statuses, violations, parked, allocations };
 };

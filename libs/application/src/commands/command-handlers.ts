@@ -7,8 +7,9 @@ import { PurchaseOrdersService } from '../services/purchase-orders.service';
 import { FulfilmentService } from '../services/fulfilment.service';
 import { FulfilmentProgress } from '../services/fulfilment-progress';
 import { ClosingShortSteps } from '../services/closing-short.steps';
-import { orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
+import { binStream, orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
 import { LINE_CHANGE_HANDLERS } from './line-change.handlers';
+import { ALLOCATION_HANDLERS } from './allocation.handlers';
 import { EXPECTED_DATES_HANDLERS } from './expected-dates.handlers';
 import {
   BuyShortfallCommand,
@@ -25,7 +26,6 @@ import {
   HandOverAtBinsCommand,
   HandOverOrderCommand,
   InwardGoodsCommand,
-  RunAssignmentRoundCommand,
   MapVendorCommand,
   OpenAccountCommand,
   PlaceOrderCommand,
@@ -88,11 +88,18 @@ export class UnmapVendorHandler implements ICommandHandler<UnmapVendorCommand> {
   }
 }
 
+/** The adjustment is the bin's; the answer waits until the allocation gave what it freed to waiting orders, and shows the stock then. */
 @CommandHandler(AdjustStockCommand)
 export class AdjustStockHandler implements ICommandHandler<AdjustStockCommand> {
-  constructor(private readonly inventory: InventoryService) {}
-  execute(c: AdjustStockCommand) {
-    return this.inventory.adjustStock(c.accountId, c.input, c.context);
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly progress: FulfilmentProgress,
+  ) {}
+  async execute(c: AdjustStockCommand) {
+    const adjusted = await this.inventory.adjustStock(c.accountId, c.input, c.context);
+    if (adjusted.position === undefined || c.input.quantity <= 0) return adjusted;
+    await this.progress.awaitAllocation(binStream(c.accountId, c.input.locationId, c.input.binId), adjusted.position, c.context);
+    return { ...adjusted, stock: await this.inventory.stockIn(c.accountId, c.input.locationId, c.input.binId, c.input.sku, c.context) };
   }
 }
 
@@ -169,14 +176,6 @@ export class CreatePurchaseOrderHandler implements ICommandHandler<CreatePurchas
   constructor(private readonly purchaseOrders: PurchaseOrdersService) {}
   execute(c: CreatePurchaseOrderCommand) {
     return this.purchaseOrders.createPurchaseOrder(c.sellerAccountId, c.input, c.context);
-  }
-}
-
-@CommandHandler(RunAssignmentRoundCommand)
-export class RunAssignmentRoundHandler implements ICommandHandler<RunAssignmentRoundCommand> {
-  constructor(private readonly fulfilment: FulfilmentService) {}
-  execute(c: RunAssignmentRoundCommand) {
-    return this.fulfilment.runAssignmentRound(c.accountId, c.orderId, c.context);
   }
 }
 
@@ -297,7 +296,7 @@ export const COMMAND_HANDLERS = [
   CloseForEndedVendorOrderHandler,
   ClosePurchaseOrderOnRequestHandler,
   SourceAgainHandler,
-  RunAssignmentRoundHandler,
+  ...ALLOCATION_HANDLERS,
   BuyShortfallHandler,
   OpenVendorOrderHandler,
   HandOverAtBinsHandler,

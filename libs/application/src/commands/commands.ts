@@ -159,6 +159,43 @@ export class CreatePurchaseOrderCommand extends Command<Result<PurchaseOrdersSer
 
 // ---- the steps of the fulfilment process manager (each recognised when already taken) ---------
 
+// ---- the steps of the allocation process manager (sagas/allocation.saga.ts) ----------------------
+
+/** The order joins its account's allocation queue, ranked from where its OrderPlaced stands (`sequence`). */
+export class QueueOrderForAllocationCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly sequence: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** An order that ended leaves the allocation queue. */
+export class LeaveAllocationQueueCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly orderId: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Free stock of these SKUs goes to the account's waiting orders by the allocation rule. */
+export class AllocateFreeStockCommand extends Command<void> {
+  constructor(
+    readonly accountId: string,
+    readonly skus: readonly string[],
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** The order's open round (allocation of free stock first): run by the allocation process manager. */
 export class RunAssignmentRoundCommand extends Command<void> {
   constructor(
     readonly accountId: string,

@@ -6,8 +6,8 @@
  * client's order and everything bought for it, across accounts) are handled one at a time, in log
  * order, so no two steps of a flow ever overlap; different flows go side by side.
  *
- * order stream:  round opened (placed, approved, assignment requested) → run the round
- *                round completed → buy its shortfall
+ * order stream:  round completed → buy its shortfall (rounds are run by the allocation process
+ *                                  manager, allocation.saga.ts, one account at a time)
  *                handed over     → the units leave the bins; a vendor order's becomes a GRN
  *                line changed    → shrink its POs and their vendor orders, free reserved goods (line-change.steps.ts)
  *                inventory released → the units it gave back are free stock in their bins
@@ -16,7 +16,7 @@
  *                delivery promised, line eta changed → a vendor order's PO moves its expectedAt
  *                                  (expected-dates.steps.ts)
  * PO stream:     created         → open the vendor's order
- *                goods received  → inward into the bin, reserved for the source order, assign
+ *                goods received  → inward into the bin, reserved for the source order, ask for a round
  *                close requested → end the vendor order, close the PO
  *                closed short    → the source order sources the rest again
  *                expectedAt moved, goods received, line reduced, closed, cancelled → the source
@@ -34,7 +34,6 @@ import {
   InwardGoodsCommand,
   InwardHandoverCommand,
   OpenVendorOrderCommand,
-  RunAssignmentRoundCommand,
   UnwindOrderCommand,
   CloseForEndedVendorOrderCommand,
   ClosePurchaseOrderOnRequestCommand,
@@ -51,9 +50,6 @@ export const FULFILMENT = 'fulfilment';
 
 /** The event types it reacts to: no other event is parsed (a broken one stops only who reads it). */
 const ORDER_REACTIONS: ReadonlySet<OrderEvent['type']> = new Set([
-  'OrderPlaced',
-  'OrderApproved',
-  'InventoryAssignmentRequested',
   'InventoryAssignmentCompleted',
   'OrderHandedOver',
   'OrderCancelled',
@@ -76,11 +72,6 @@ const PURCHASE_ORDER_REACTIONS: ReadonlySet<PurchaseOrderEvent['type']> = new Se
 
 const onOrder = (event: OrderEvent, accountId: string, orderId: string, context: (step: string) => ReturnType<typeof contextFromEvent>): ICommand[] => {
   switch (event.type) {
-    case 'OrderPlaced':
-      return event.data.awaitingApproval ? [] : [new RunAssignmentRoundCommand(accountId, orderId, context('round'))];
-    case 'OrderApproved':
-    case 'InventoryAssignmentRequested':
-      return [new RunAssignmentRoundCommand(accountId, orderId, context('round'))];
     case 'InventoryAssignmentCompleted':
       return [new BuyShortfallCommand(accountId, orderId, event.data.round, context('buy'))];
     case 'OrderHandedOver':

@@ -1,13 +1,15 @@
 /**
  * Where a request waits for the steps its command set off: the fulfilment process manager has
- * finished the command's event (carried a handover to the bins, inwarded and assigned a GRN,
- * released a cancelled order's stock). In the process that runs the process manager it is told at
- * once; elsewhere (an api beside a worker) it follows the process manager's stored checkpoint.
+ * finished the command's event (carried a handover to the bins, inwarded a GRN, released a
+ * cancelled order's stock), and the allocation process manager everything those steps appended
+ * (the GRN's round, the released stock given out). In the process that runs the process managers
+ * it is told at once; elsewhere (an api beside a worker) it follows their stored checkpoints.
  */
 import { CheckpointStore, EventStore, ProcessorRunner } from '@app/event-store';
 import { CommandContext } from '../command-path/command-context';
 import { StepNotFinishedError } from '../command-path/command-path';
 import { FULFILMENT } from '../sagas/fulfilment.saga';
+import { ALLOCATION, allocationSaga } from '../sagas/allocation.saga';
 
 export class FulfilmentProgress {
   constructor(
@@ -22,16 +24,51 @@ export class FulfilmentProgress {
    * covers the steps); StepNotFinishedError after `timeoutMs` (the steps still happen).
    */
   async awaitSteps(streamName: string, position: bigint, context: CommandContext, timeoutMs = 10_000): Promise<void> {
-    const running = this.runner.get(FULFILMENT);
-    const finished = running ? await running.whenHandled(position, timeoutMs) : await this.pollCheckpoint(position, timeoutMs);
-    if (!finished) throw new StepNotFinishedError(streamName, timeoutMs, 'The fulfilment steps of the command');
+    const deadline = performance.now() + timeoutMs;
+    if (!(await this.handled(FULFILMENT, position, timeoutMs))) throw new StepNotFinishedError(streamName, timeoutMs, 'The fulfilment steps of the command');
+    // What the fulfilment steps appended is the allocation's to finish (a GRN's round, released stock).
+    for (const waited of await this.allocationEventsAfter(position)) {
+      if (!(await this.handled(ALLOCATION, waited, Math.max(0, deadline - performance.now())))) {
+        throw new StepNotFinishedError(streamName, timeoutMs, 'The allocation steps of the command');
+      }
+    }
     context.positions?.recordSeen(await this.store.headPosition());
   }
 
-  private async pollCheckpoint(position: bigint, timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves once the allocation process manager has finished the event at `position` (stock that
+   * became free given out to waiting orders); StepNotFinishedError after `timeoutMs`.
+   */
+  async awaitAllocation(streamName: string, position: bigint, context: CommandContext, timeoutMs = 10_000): Promise<void> {
+    if (!(await this.handled(ALLOCATION, position, timeoutMs))) throw new StepNotFinishedError(streamName, timeoutMs, 'The allocation of the stock');
+    context.positions?.recordSeen(await this.store.headPosition());
+  }
+
+  /** Positions of the events after `position`, up to the head now, that the allocation process manager takes. */
+  private async allocationEventsAfter(position: bigint): Promise<bigint[]> {
+    const head = await this.store.headPosition();
+    const positions: bigint[] = [];
+    for (let after = position; head !== undefined && after < head; ) {
+      const batch = await this.store.readAll({ after, maxCount: 500 });
+      if (batch.length === 0) break;
+      for (const event of batch) {
+        if (event.position > head) return positions;
+        if (allocationSaga.filter.streamPrefixes!.some((prefix) => event.streamName.startsWith(prefix))) positions.push(event.position);
+      }
+      after = batch[batch.length - 1]!.position;
+    }
+    return positions;
+  }
+
+  private async handled(processor: string, position: bigint, timeoutMs: number): Promise<boolean> {
+    const running = this.runner.get(processor);
+    return running ? running.whenHandled(position, timeoutMs) : this.pollCheckpoint(processor, position, timeoutMs);
+  }
+
+  private async pollCheckpoint(processor: string, position: bigint, timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     for (let pollMs = 5; ; pollMs = Math.min(pollMs * 2, 100)) {
-      const checkpoint = await this.checkpoints.load(FULFILMENT);
+      const checkpoint = await this.checkpoints.load(processor);
       if (checkpoint !== undefined && checkpoint >= position) return true;
       if (performance.now() >= deadline) return false;
       // The process manager's steps append: look again at its next append, or after a while.

@@ -6,18 +6,19 @@
  * recorded where it is taken, "nothing given" included, and every id is derived from its cause,
  * so a step taken again (a replay after a crash) converges on what it did the first time.
  *
- * - an assignment round: the bins give, the order records and closes the round (SPEC step 1, 6);
  * - the shortfall a round leaves: POs bought and linked, or the reasons recorded (step 2);
  * - a PO: the matching order in the vendor's account, or why not (step 3);
  * - a handover: the units leave the bins; a vendor order's handover becomes a GRN (steps 4, 5);
- * - a GRN: the goods go into their bin, reserved for the source order, which assigns them (step 6);
+ * - a GRN: the goods go into their bin, reserved for the source order, which asks for a round (step 6);
+ *
+ * Assignment rounds are not among them: the allocation process manager runs every round of an
+ * account (services/allocation.steps.ts), so that free stock goes by one rule, decided by one writer.
  * - an order that ended: its stock released, its POs and their vendor orders ended.
  */
 import { binsForAssignment } from '@app/domain/account/account.decider';
 import { BinAggregate, OrderAggregate, PurchaseOrderAggregate } from '@app/domain/aggregates';
-import { assignmentResult, availableFor, hasInwarded, heldFor } from '@app/domain/bin/bin.decider';
-import { BinDecision, givenBy, roundAsks, roundResults, surplusReserved } from '@app/domain/fulfilment/assignment-round';
-import { assignmentIdFor, endReleaseIdFor, surplusReleaseIdFor } from '@app/domain/fulfilment/ids';
+import { hasInwarded, heldFor } from '@app/domain/bin/bin.decider';
+import { endReleaseIdFor } from '@app/domain/fulfilment/ids';
 import { grnInward, handoverInwarding } from '@app/domain/fulfilment/inwarding';
 import { onOrderFrom } from '@app/domain/fulfilment/on-order';
 import { purchaseDecision } from '@app/domain/fulfilment/purchasing';
@@ -27,7 +28,7 @@ import { settingsOf, vendorChoicesOf, vendorStandingOf } from '@app/domain/accou
 import { DomainError } from '@app/domain/shared/decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { binStream, orderStream, purchaseOrderStream } from '@app/domain/shared/streams';
-import { isLatestRoundClosed, isOpen, openRound, OrderState } from '@app/domain/order/order.decider';
+import { isLatestRoundClosed, isOpen, OrderState } from '@app/domain/order/order.decider';
 import { PurchaseOrderState } from '@app/domain/purchase-order/purchase-order.decider';
 import { crashPoint } from '@app/event-store';
 import { CommandContext, stepOf } from '../command-path/command-context';
@@ -43,88 +44,6 @@ export class FulfilmentService {
     private readonly orders: OrdersService,
     private readonly purchaseOrders: PurchaseOrdersService,
   ) {}
-
-  /**
-   * Runs the order's open assignment round, if it has one: each line asks the bins of the main
-   * location (Default Bin first) for its pending quantity less what open POs bring, under ids
-   * derived from the round; the order records what they gave and closes the round; reserved goods
-   * it no longer needs go back to free stock.
-   */
-  async runAssignmentRound(accountId: string, orderId: string, context: CommandContext): Promise<void> {
-    const stream = orderStream(accountId, orderId);
-    const { state: order } = await this.commands.load(OrderAggregate, stream);
-    const round = openRound(order);
-    if (!round) return;
-    const account = await this.accounts.get(accountId);
-    const bins = binsForAssignment(account, MAIN_LOCATION_ID);
-    const onOrder = await this.onOrderOf(accountId, order);
-
-    const decisions: BinDecision[] = [];
-    for (const ask of roundAsks(order, onOrder)) {
-      let remaining = ask.quantity;
-      for (const binId of bins) {
-        if (remaining <= 0) break;
-        const assignmentId = assignmentIdFor(orderId, round.round, ask.sku, MAIN_LOCATION_ID, binId);
-        const stream = binStream(accountId, MAIN_LOCATION_ID, binId);
-        const before = (await this.commands.load(BinAggregate, stream)).state;
-        // A bin with nothing for the order is not asked (an append saved); one asked records its answer.
-        if (!assignmentResult(before, assignmentId) && availableFor(before, ask.sku, orderId) <= 0) continue;
-        const bin = await this.commands.handle(
-          BinAggregate,
-          stream,
-          {
-            type: 'AssignStock',
-            assignmentId,
-            orderId,
-            sku: ask.sku,
-            quantity: remaining,
-            ...(round.grnId === undefined ? {} : { grnId: round.grnId }),
-          },
-          stepOf(context, `assign/${assignmentId}`),
-        );
-        const decision = assignmentResult(bin.state, assignmentId);
-        if (!decision) throw new Error(`Bin ${binId} recorded no decision for assignment ${assignmentId}`);
-        decisions.push({ assignmentId, sku: ask.sku, locationId: MAIN_LOCATION_ID, binId, decision });
-        remaining -= givenBy(decision);
-      }
-    }
-    crashPoint('order:round-assigned-in-bins');
-
-    const completed = await this.commands.handle(
-      OrderAggregate,
-      stream,
-      { type: 'CompleteInventoryAssignment', round: round.round, assignments: roundResults(decisions) },
-      stepOf(context, `complete-round/${round.round}`),
-    );
-    await this.releaseSurplusReserved(accountId, completed.state, bins, onOrder, round.round, context);
-  }
-
-  /** Reserved goods beyond what the order still waits for from them become free stock. */
-  private async releaseSurplusReserved(
-    accountId: string,
-    order: OrderState,
-    bins: readonly string[],
-    onOrder: (sku: string) => number,
-    round: number,
-    context: CommandContext,
-  ): Promise<void> {
-    if (!isOpen(order)) return;
-    const orderId = order.placed!.orderId;
-    const reserved = await this.reservedFor(accountId, order);
-    for (const surplus of surplusReserved(order, onOrder, reserved)) {
-      let left = surplus.quantity;
-      for (const binId of bins) {
-        if (left <= 0) break;
-        const released = await this.commands.handle(
-          BinAggregate,
-          binStream(accountId, MAIN_LOCATION_ID, binId),
-          { type: 'ReleaseReserved', releaseId: surplusReleaseIdFor(orderId, round), orderId, sku: surplus.sku, quantity: left },
-          stepOf(context, `release-surplus/${binId}/${surplus.sku}`),
-        );
-        for (const event of released.events) if (event.type === 'StockReleased') left -= event.data.reserved;
-      }
-    }
-  }
 
   /**
    * The shortfall left by round `round`, decided once (and only if no later round opened since:
@@ -307,18 +226,15 @@ export class FulfilmentService {
       );
     }
     crashPoint('po:goods-inwarded');
-    // Whatever is reserved for the order now (this GRN's goods, inwarded now or before a crash) is assigned.
+    // Whatever is reserved for the order now (this GRN's goods, inwarded now or before a crash) is
+    // assigned by a round of its own, which the allocation process manager runs.
     if (!order || [...(await this.reservedFor(sellerAccountId, order)).values()].every((held) => held <= 0)) return;
     try {
       await this.commands.handle(OrderAggregate, sourceStream, { type: 'RequestInventoryAssignment', grnId }, stepOf(context, `assign/${grnId}`));
     } catch (error) {
       // Ended since it was read: its end, later in this flow, releases what was reserved for it.
       if (!(error instanceof DomainError && ['ORDER_CANCELLED', 'ORDER_CLOSED_SHORT', 'ORDER_NOT_FOUND'].includes(error.code))) throw error;
-      return;
     }
-    // The round is run now, in this same step (its own event then finds it closed): the GRN's goods
-    // are the order's before anything else of this flow happens.
-    await this.runAssignmentRound(sellerAccountId, po.created.sourceOrderId, stepOf(context, `round/${grnId}`));
   }
 
   /**
@@ -363,32 +279,8 @@ export class FulfilmentService {
     }
   }
 
-  /**
-   * What the order's POs will still bring, per SKU: open quantity, and goods received whose inward
-   * into their bin is still to come (`exceptGrn`: the GRN being inwarded now is not).
-   */
-  private async onOrderOf(accountId: string, order: OrderState, exceptGrn?: string): Promise<(sku: string) => number> {
-    const purchaseOrders = await this.purchaseOrdersOf(accountId, order);
-    const inwarded = new Set<string>();
-    for (const po of purchaseOrders) {
-      for (const grn of po.grns) {
-        const { state: bin } = await this.commands.load(BinAggregate, binStream(accountId, grn.locationId, grn.binId));
-        for (const line of grn.lines) {
-          if (grn.grnId === exceptGrn || hasInwarded(bin, grn.grnId, line.sku)) inwarded.add(`${grn.grnId}\u0000${line.sku}`);
-        }
-      }
-    }
-    return onOrderFrom(purchaseOrders, (grn, sku) => inwarded.has(`${grn.grnId}\u0000${sku}`));
-  }
-
-  /** The states of the POs bought for the order (those that exist). */
-  private async purchaseOrdersOf(accountId: string, order: OrderState): Promise<PurchaseOrderState[]> {
-    const states: PurchaseOrderState[] = [];
-    for (const linked of order.purchaseOrders) {
-      const { state } = await this.commands.load(PurchaseOrderAggregate, purchaseOrderStream(accountId, linked.purchaseOrderId));
-      if (state.created) states.push(state);
-    }
-    return states;
+  private onOrderOf(accountId: string, order: OrderState, exceptGrn?: string): Promise<(sku: string) => number> {
+    return onOrderForOrder(this.commands, accountId, order, exceptGrn);
   }
 
   private reservedFor(accountId: string, order: OrderState): Promise<Map<string, number>> {
@@ -409,4 +301,36 @@ export const reservedForOrder = async (commands: CommandPath, accounts: Accounts
     }
   }
   return reserved;
+};
+
+/**
+ * What the order's POs will still bring, per SKU: open quantity, and goods received whose inward
+ * into their bin is still to come (`exceptGrn`: the GRN being inwarded now is not). A PO decided
+ * and linked but not created yet brings what it was linked with (less its rounding surplus).
+ */
+export const onOrderForOrder = async (commands: CommandPath, accountId: string, order: OrderState, exceptGrn?: string): Promise<(sku: string) => number> => {
+  const purchaseOrders: PurchaseOrderState[] = [];
+  const notCreated = new Map<string, number>();
+  for (const linked of order.purchaseOrders) {
+    const { state } = await commands.load(PurchaseOrderAggregate, purchaseOrderStream(accountId, linked.purchaseOrderId));
+    if (state.created) {
+      purchaseOrders.push(state);
+      continue;
+    }
+    for (const line of linked.lines) {
+      const surplus = linked.rounding?.find((r) => r.sku === line.sku)?.surplus ?? 0;
+      notCreated.set(line.sku, (notCreated.get(line.sku) ?? 0) + Math.max(0, line.quantity - surplus));
+    }
+  }
+  const inwarded = new Set<string>();
+  for (const po of purchaseOrders) {
+    for (const grn of po.grns) {
+      const { state: bin } = await commands.load(BinAggregate, binStream(accountId, grn.locationId, grn.binId));
+      for (const line of grn.lines) {
+        if (grn.grnId === exceptGrn || hasInwarded(bin, grn.grnId, line.sku)) inwarded.add(`${grn.grnId}\u0000${line.sku}`);
+      }
+    }
+  }
+  const created = onOrderFrom(purchaseOrders, (grn, sku) => inwarded.has(`${grn.grnId}\u0000${sku}`));
+  return (sku) => created(sku) + (notCreated.get(sku) ?? 0);
 };

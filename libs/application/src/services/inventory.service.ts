@@ -43,6 +43,12 @@ export class InventoryService {
     return { stock: { sku: input.sku, locationId: input.locationId, binId: input.binId, ...stock }, position: result.position };
   }
 
+  /** The SKU's stock in one bin as it stands now. */
+  async stockIn(accountId: string, locationId: string, binId: string, sku: string, context?: CommandContext) {
+    const { state } = await this.commands.load(BinAggregate, binStream(accountId, locationId, binId), context ? { context } : {});
+    return { sku, locationId, binId, ...stockOf(state, sku) };
+  }
+
   /**
    * What `orderId` may take of each SKU in the account's main location: free stock plus goods
    * reserved for it, summed over the bins. An estimate (stock moves on right after it anyway): a

@@ -116,6 +116,9 @@ export const heldFor = (state: BinState, sku: string, orderId: string): Held => 
   return held === undefined ? NOTHING_HELD : { assigned: held.assigned, reserved: held.reserved };
 };
 
+/** What no order holds of the SKU here: free stock. */
+export const freeStockOf = (state: BinState, sku: string): number => stockOf(state, sku).available;
+
 /** What the order may take of the SKU: free stock plus the goods reserved for it. */
 export const availableFor = (state: BinState, sku: string, orderId: string): number => {
   const ledger = state.skus.get(sku);
@@ -191,12 +194,15 @@ const decide = (command: BinCommand, state: BinState): BinEvent[] => {
     }
 
     case 'AssignStock': {
-      const { assignmentId, orderId, sku, quantity, grnId } = command;
+      const { assignmentId, orderId, sku, quantity, grnId, stockLimit } = command;
       if (state.assignments.has(assignmentId) || quantity <= 0) return [];
-      const take = Math.min(quantity, availableFor(state, sku, orderId));
+      const reservedHere = heldFor(state, sku, orderId).reserved;
+      // Free stock is given only as far as the allocation allows: the order's reserved goods are its own.
+      const mayTake = stockLimit === undefined ? availableFor(state, sku, orderId) : Math.min(availableFor(state, sku, orderId), reservedHere + Math.max(0, stockLimit));
+      const take = Math.min(quantity, mayTake);
       if (take <= 0) return [{ type: 'NothingAssigned', data: { assignmentId, orderId, sku, requested: quantity } }];
       // The order's reserved goods go first: they are no use to any other order.
-      const fromReserved = Math.min(heldFor(state, sku, orderId).reserved, take);
+      const fromReserved = Math.min(reservedHere, take);
       return [
         {
           type: 'StockAssigned',

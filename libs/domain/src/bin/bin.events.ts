@@ -85,6 +85,8 @@ export type BinCommand =
       readonly quantity: number;
       /** Set when assigning goods of this GRN that were reserved for the order. */
       readonly grnId?: string;
+      /** At most this many of free stock (the order's share by the allocation rule); unlimited when omitted. */
+      readonly stockLimit?: number;
     }
   | {
       readonly type: 'InwardGoods';

@@ -27,6 +27,9 @@ export const assignmentIdFor = (orderId: string, round: number, sku: string, loc
 /** The release of everything an order held, once it ended. */
 export const endReleaseIdFor = (orderId: string): string => `${orderId}:end`;
 
+/** What round `round` gave an order that ended while it ran, given back. */
+export const roundEndReleaseIdFor = (orderId: string, round: number): string => `${orderId}:end-of-round:${round}`;
+
 /** The release of reserved goods an order no longer needs, after round `round`. */
 export const surplusReleaseIdFor = (orderId: string, round: number): string => `${orderId}:surplus:${round}`;
 

@@ -23,6 +23,12 @@ import {
 } from '../order/order.decider';
 import { openQuantity, purchaseOrderEnded, purchaseOrderLines, purchaseOrderStatus, PurchaseOrderState } from '../purchase-order/purchase-order.decider';
 import { parseStreamName } from '../shared/streams';
+import { AllocationQueueAggregate } from '../aggregates';
+import { AllocationQueueState, rankOf } from '../allocation/allocation.decider';
+import { ALLOCATION_STREAM_PREFIX } from '../allocation/allocation.events';
+import { allocateFree, compareRank } from '../allocation/allocation-rule';
+import { binsForAssignment } from '../account/account.decider';
+import { MAIN_LOCATION_ID } from '../shared/ids';
 
 export interface BinSnapshot {
   readonly accountId: string;
@@ -49,9 +55,11 @@ export interface LogSnapshot {
   readonly bins: ReadonlyMap<string, BinSnapshot>;
   readonly orders: ReadonlyMap<string, OrderSnapshot>;
   readonly purchaseOrders: ReadonlyMap<string, PurchaseOrderSnapshot>;
+  /** Account id → its allocation queue, with every allocation recorded. */
+  readonly allocations: ReadonlyMap<string, AllocationQueueState>;
 }
 
-export type InvariantNumber = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+export type InvariantNumber = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 export interface Violation {
   readonly invariant: InvariantNumber;
@@ -66,8 +74,15 @@ export class LogFolder {
   private readonly bins = new Map<string, { accountId: string; locationId: string; binId: string; state: BinState }>();
   private readonly orders = new Map<string, { accountId: string; orderId: string; state: OrderState }>();
   private readonly purchaseOrders = new Map<string, { accountId: string; purchaseOrderId: string; state: PurchaseOrderState }>();
+  private readonly allocations = new Map<string, AllocationQueueState>();
 
   add(event: StoredEvent): void {
+    if (event.streamName.startsWith(ALLOCATION_STREAM_PREFIX)) {
+      const accountId = event.streamName.slice(ALLOCATION_STREAM_PREFIX.length);
+      const state = this.allocations.get(accountId) ?? AllocationQueueAggregate.decider.initialState();
+      this.allocations.set(accountId, AllocationQueueAggregate.decider.evolve(state, parseRecordedEvent(AllocationQueueAggregate, event)));
+      return;
+    }
     const stream = parseStreamName(event.streamName);
     switch (stream?.category) {
       case 'account': {
@@ -99,7 +114,7 @@ export class LogFolder {
   }
 
   snapshot(): LogSnapshot {
-    return { accounts: this.accounts, bins: this.bins, orders: this.orders, purchaseOrders: this.purchaseOrders };
+    return { accounts: this.accounts, bins: this.bins, orders: this.orders, purchaseOrders: this.purchaseOrders, allocations: this.allocations };
   }
 }
 
@@ -270,6 +285,7 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
       }
     }
   }
+  violations.push(...checkAllocation(log, held, purchaseOrdersOf));
   for (const [key, bySku] of held) {
     const order = log.orders.get(key);
     if (order && isOpen(order.state)) continue;
@@ -278,6 +294,76 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
     }
   }
   return violations.sort((a, b) => a.invariant - b.invariant);
+};
+
+/**
+ * 8. Free stock goes by the allocation rule. Once quiet, no free stock of a SKU idles in an
+ * account's main location while one of its orders waits for it (pending, approved, not covered by
+ * open POs or reserved goods). Every recorded allocation weighed its candidates in rank order (by
+ * what the orders were placed with and where their OrderPlaced stands) and gave them exactly what
+ * the rule gives; no order took more free stock of a SKU than its shares.
+ */
+const checkAllocation = (
+  log: LogSnapshot,
+  held: ReadonlyMap<string, ReadonlyMap<string, { assigned: number; reserved: number }>>,
+  purchaseOrdersOf: ReadonlyMap<string, readonly PurchaseOrderSnapshot[]>,
+): Violation[] => {
+  const violations: Violation[] = [];
+  const violate = (subject: string, detail: string) => violations.push({ invariant: 8, subject, detail });
+  for (const [accountId, account] of log.accounts) {
+    const free = new Map<string, number>();
+    for (const binId of binsForAssignment(account, MAIN_LOCATION_ID)) {
+      const bin = log.bins.get(`bin-${accountId}.${MAIN_LOCATION_ID}.${binId}`);
+      for (const sku of bin ? skusOf(bin.state) : []) free.set(sku, (free.get(sku) ?? 0) + stockOf(bin!.state, sku).available);
+    }
+    for (const [key, { state }] of log.orders) {
+      if (state.placed?.accountId !== accountId || !isOpen(state)) continue;
+      const onOrder = onOrderFrom((purchaseOrdersOf.get(key) ?? []).map((po) => po.state));
+      for (const line of state.lines) {
+        const need = waitingQuantity(state, line.sku) - onOrder(line.sku) - (held.get(key)?.get(line.sku)?.reserved ?? 0);
+        const idle = free.get(line.sku) ?? 0;
+        if (need > 0 && idle > 0) violate(`${key} ${line.sku}`, `waits for ${need} while ${idle} are free in ${accountId}'s main location`);
+      }
+    }
+  }
+  for (const [accountId, queue] of log.allocations) {
+    const taken = new Map<string, number>();
+    for (const allocation of queue.allocations.values()) {
+      const subject = `allocation-${accountId} ${allocation.allocationId}`;
+      const ranked = allocation.candidates.map((candidate) => {
+        const order = log.orders.get(orderKey(accountId, candidate.orderId))?.state.placed;
+        const queued = rankOf(queue, candidate.orderId);
+        return {
+          ...candidate,
+          ...(order?.priority === undefined ? {} : { priority: order.priority }),
+          ...(order?.requiredBy === undefined ? {} : { requiredBy: order.requiredBy }),
+          sequence: queued?.sequence ?? '',
+          known: order !== undefined && queued !== undefined,
+        };
+      });
+      for (const candidate of ranked) if (!candidate.known) violate(subject, `candidate ${candidate.orderId} is not a queued order of ${accountId}`);
+      for (let i = 1; i < ranked.length; i++) {
+        if (compareRank(ranked[i - 1]!, ranked[i]!) > 0) violate(subject, `${ranked[i - 1]!.orderId} was weighed before ${ranked[i]!.orderId}, which ranks ahead of it`);
+      }
+      const expected = allocateFree(allocation.free, ranked);
+      const shares = allocation.shares.map(({ orderId, quantity, rule }) => `${orderId} ${quantity} ${rule}`).join(', ');
+      const byRule = expected.map(({ orderId, quantity, rule }) => `${orderId} ${quantity} ${rule}`).join(', ');
+      if (shares !== byRule) violate(subject, `gave [${shares}] where the rule gives [${byRule}] of ${allocation.free} free`);
+      for (const share of allocation.shares) {
+        const at = `${share.orderId}\u0000${allocation.sku}`;
+        taken.set(at, (taken.get(at) ?? 0) + share.quantity);
+      }
+    }
+    for (const [key, { state }] of log.orders) {
+      if (state.placed?.accountId !== accountId) continue;
+      for (const line of state.lines) {
+        const fromStock = sum(state.assignments.filter((a) => a.sku === line.sku && a.source === 'stock' && a.rule !== undefined).map((a) => a.quantity));
+        const shared = taken.get(`${state.placed.orderId}\u0000${line.sku}`) ?? 0;
+        if (fromStock > shared) violate(`${key} ${line.sku}`, `took ${fromStock} of free stock, its shares were ${shared}`);
+      }
+    }
+  }
+  return violations;
 };
 
 /** Sums kept for callers that report totals (the audit prints them beside the violations). */

@@ -55,6 +55,10 @@ export type OpenRound = {
   readonly grnId?: string;
   /** SKUs whose line was reduced while the round was open: what the bins gave beyond need is given back. */
   readonly reduced?: readonly string[];
+  /** Allocations of free stock this round takes its share of (InventoryAssignmentRequested `allocationId`). */
+  readonly allocations?: readonly string[];
+  /** A GRN's goods were reserved for the order while this round ran: another round follows it. */
+  readonly again?: { readonly grnId: string };
 };
 
 /** How an order ended: it gets nothing more, and holds nothing once its stock is released. */
@@ -90,6 +94,8 @@ export type OrderState = {
   readonly placementRound?: number;
   /** GRNs a round has been opened for: goods of one GRN are assigned by one round only. */
   readonly grnRounds: ReadonlySet<string>;
+  /** Allocations of free stock a round has been opened or joined for: each gives its share once. */
+  readonly allocationsServed: ReadonlySet<string>;
   readonly openRound?: OpenRound;
   /** handoverId → the OrderHandedOver data. */
   readonly handovers: ReadonlyMap<string, OrderHandedOverData>;
@@ -122,6 +128,7 @@ const initialState = (): OrderState => ({
   assignments: [],
   roundsOpened: 0,
   grnRounds: new Set(),
+  allocationsServed: new Set(),
   handovers: new Map(),
   purchaseOrders: [],
   pendingReasons: [],
@@ -386,10 +393,10 @@ const completeInventoryAssignment = (
     }
     known.add(assignment.assignmentId);
     assigned.set(assignment.sku, assigned.get(assignment.sku)! + assignment.quantity);
-    const { assignmentId, sku, locationId, binId, quantity, source, grnId } = assignment;
+    const { assignmentId, sku, locationId, binId, quantity, source, grnId, rule } = assignment;
     events.push({
       type: 'InventoryAssigned',
-      data: { assignmentId, sku, locationId, binId, quantity, source, ...(grnId === undefined ? {} : { grnId }) },
+      data: { assignmentId, sku, locationId, binId, quantity, source, ...(grnId === undefined ? {} : { grnId }), ...(rule === undefined ? {} : { rule }) },
     });
   });
   events.push(...roundExcessReleases(state, events, command.round));
@@ -400,6 +407,11 @@ const completeInventoryAssignment = (
       .filter((line) => assigned.get(line.sku)! < line.quantity)
       .map((line) => ({ sku: line.sku, requested: line.quantity, available: assigned.get(line.sku)! }));
     if (shortages.length > 0) events.push({ type: 'OrderRefused', data: { shortages } });
+  }
+  // Goods reserved for the order while the round ran (a GRN) are assigned by the next round.
+  const again = state.openRound!.again;
+  if (again !== undefined && !events.some((e) => e.type === 'OrderRefused') && state.lines.some((line) => line.quantity > assigned.get(line.sku)!)) {
+    events.push({ type: 'InventoryAssignmentRequested', data: { grnId: again.grnId } });
   }
   return events;
 };
@@ -529,6 +541,8 @@ const recordPurchaseDecision = (
   // Taken once per round, and only while the order still waits for what it decides about.
   if (!isOpen(state) || isAwaitingApproval(state)) return [];
   if (state.purchaseOrders.some((po) => po.round === command.round)) return [];
+  // A round opened since (free stock allocated to the order, a GRN) decides the shortfall instead.
+  if (!isLatestRoundClosed(state, command.round)) return [];
   const events: OrderEvent[] = [];
   for (const { purchaseOrderId, vendorAccountId, accountId, lines, expectedAt, rounding } of command.purchaseOrders) {
     if (state.purchaseOrders.some((po) => po.purchaseOrderId === purchaseOrderId)) continue;
@@ -720,11 +734,18 @@ const decideCommand = (command: OrderCommand, state: OrderState): OrderEvent[] =
     case 'RequestInventoryAssignment':
       refuseIfEnded(state);
       refuseIfNotApproved(state);
+      if (!state.lines.some((line) => pendingOf(line) > 0)) return [];
+      // A share of free stock is taken once: by the round open now, or by a round opened for it.
+      if (command.allocationId !== undefined) {
+        return state.allocationsServed.has(command.allocationId) ? [] : [{ type: 'InventoryAssignmentRequested', data: { allocationId: command.allocationId } }];
+      }
+      // A GRN's reserved goods: by a round of their own, after the one open now (it may have read the bins before them).
+      if (command.grnId !== undefined) {
+        return state.grnRounds.has(command.grnId) ? [] : [{ type: 'InventoryAssignmentRequested', data: { grnId: command.grnId } }];
+      }
       // The round already open will assign what is pending.
       if (state.openRound !== undefined) return [];
-      if (command.grnId !== undefined && state.grnRounds.has(command.grnId)) return [];
-      if (!state.lines.some((line) => pendingOf(line) > 0)) return [];
-      return [{ type: 'InventoryAssignmentRequested', data: command.grnId === undefined ? {} : { grnId: command.grnId } }];
+      return [{ type: 'InventoryAssignmentRequested', data: {} }];
 
     case 'CompleteInventoryAssignment':
       return completeInventoryAssignment(command, state);
@@ -845,11 +866,29 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
       if (!isAwaitingApproval(state)) return state;
       return withRoundOpened({ ...state, approved: true });
 
-    case 'InventoryAssignmentRequested':
-      return withRoundOpened(state, event.data.grnId);
+    case 'InventoryAssignmentRequested': {
+      const { grnId, allocationId } = event.data;
+      const served = allocationId === undefined ? state.allocationsServed : new Set([...state.allocationsServed, allocationId]);
+      const open = state.openRound;
+      if (open === undefined) {
+        const opened = withRoundOpened({ ...state, allocationsServed: served }, grnId);
+        return allocationId === undefined ? opened : { ...opened, openRound: { ...opened.openRound!, allocations: [allocationId] } };
+      }
+      // Asked while a round is open: that round takes the allocation's share; a GRN's goods get the next round.
+      return {
+        ...state,
+        allocationsServed: served,
+        grnRounds: grnId === undefined ? state.grnRounds : new Set([...state.grnRounds, grnId]),
+        openRound: {
+          ...open,
+          ...(allocationId === undefined ? {} : { allocations: [...(open.allocations ?? []), allocationId] }),
+          ...(grnId === undefined ? {} : { again: { grnId } }),
+        },
+      };
+    }
 
     case 'InventoryAssigned': {
-      const { assignmentId, sku, locationId, binId, quantity, source, grnId } = event.data;
+      const { assignmentId, sku, locationId, binId, quantity, source, grnId, rule } = event.data;
       if (state.assignments.some((a) => a.assignmentId === assignmentId)) return state;
       const assignment: AssignmentState = {
         assignmentId,
@@ -859,6 +898,7 @@ const evolve = (state: OrderState, event: OrderEvent): OrderState => {
         quantity,
         source,
         ...(grnId === undefined ? {} : { grnId }),
+        ...(rule === undefined ? {} : { rule }),
         handedOver: 0,
       };
       return {

@@ -35,6 +35,15 @@ export type OrderSource = z.infer<typeof OrderSource>;
 
 export const InventorySource = z.enum(['stock', 'backorder']);
 
+/**
+ * The rule of the allocation that chose an assignment (SPEC "Allocation of free stock"): goods
+ * inwarded for the order's own PO (`PEGGED`), or free stock, by what put the order ahead of the
+ * next waiting order (`PRIORITY`, `REQUIRED_BY`, creation order `FIFO`; `FIFO` too when no other
+ * order waited).
+ */
+export const AllocationRule = z.enum(['PEGGED', 'PRIORITY', 'REQUIRED_BY', 'FIFO']);
+export type AllocationRule = z.infer<typeof AllocationRule>;
+
 /** An order's priority for free stock: 1–9, 1 first. */
 export const OrderPriority = z.number().int().min(1).max(9);
 export const DEFAULT_ORDER_PRIORITY = 5;
@@ -78,6 +87,11 @@ export const InventoryAssignmentRequested = z.object({
   data: z.object({
     /** Set when the round assigns goods of this GRN reserved for the order. */
     grnId: Id.optional(),
+    /**
+     * Set when the allocation of free stock gave the order a share: the round takes it. Appended
+     * while a round is open too: that round serves the allocation (a GRN's request then reruns it).
+     */
+    allocationId: z.string().min(1).max(400).optional(),
   }),
 });
 /** Closes the open round; appended together with the round's InventoryAssigned events. */
@@ -96,6 +110,8 @@ export const InventoryAssigned = z.object({
     quantity: Quantity,
     source: InventorySource,
     grnId: Id.optional(),
+    /** The allocation rule that chose it (absent on events from before allocation by rank). */
+    rule: AllocationRule.optional(),
   }),
 });
 export const OrderHandedOver = z.object({
@@ -279,6 +295,7 @@ export type AssignmentResult = {
   readonly quantity: number;
   readonly source: InventorySource;
   readonly grnId?: string;
+  readonly rule?: AllocationRule;
 };
 
 export type OrderCommand =
@@ -299,7 +316,7 @@ export type OrderCommand =
       readonly refuseIfShort?: boolean;
     }
   | { readonly type: 'ApproveOrder' }
-  | { readonly type: 'RequestInventoryAssignment'; readonly grnId?: string }
+  | { readonly type: 'RequestInventoryAssignment'; readonly grnId?: string; readonly allocationId?: string }
   | {
       /** Record what the bins assigned in the open round `round` (the bins decided first), and close it. */
       readonly type: 'CompleteInventoryAssignment';

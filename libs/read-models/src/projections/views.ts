@@ -21,7 +21,9 @@ import {
 import { expectedAtOf, purchaseOrderLines, purchaseOrderStatus, PurchaseOrderState } from '@app/domain/purchase-order/purchase-order.decider';
 
 /** Sorts positions as text: fixed-width decimal. */
-export const sequenceOf = (position: bigint): string => position.toString(10).padStart(20, '0');
+/** The same fixed-width position the allocation queue ranks creation order by. */
+import { sequenceOf } from '@app/domain/allocation/allocation-rule';
+export { sequenceOf };
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
