@@ -1,6 +1,7 @@
 /**
  * Orders racing for the last units, over real HTTP: the optimistic concurrency of the bin stream
- * (and the in-process queue in front of it) must let exactly the units in stock be assigned.
+ * (and the in-process queue in front of it) must let exactly the units in stock be assigned, and
+ * the allocation process manager gives them by creation order (equal priorities).
  */
 import { ApiHarness, ADMIN_TOKEN } from './support/api-harness';
 
@@ -49,8 +50,16 @@ describe('concurrent orders for the last units', () => {
       expect({ order: body.orderId, recorded, inBin }).toEqual({ order: body.orderId, recorded: body.lines[0]!.assigned, inBin: body.lines[0]!.assigned });
     }
 
+    // Same priority, no requiredBy: the units went by creation order, the first 10 orders placed in the log.
+    const placedInOrder = events.filter((e) => e.type === 'OrderPlaced').map((e) => (e.data as { orderId: string }).orderId);
+    const ready = new Set(answers.filter((a) => a.body.status === 'READY').map((a) => a.body.orderId));
+    expect(placedInOrder.filter((orderId) => ready.has(orderId))).toEqual(placedInOrder.slice(0, 10));
+
+    // One more unit goes to the next in that order, by itself.
     const stock = await api.adjust('seller', 'LAST-UNITS', 1);
-    expect(stock).toMatchObject({ onHand: 11, assigned: 10, available: 1 });
+    expect(stock).toMatchObject({ onHand: 11, assigned: 11, available: 0 });
+    const eleventh = (await api.allEvents()).filter((e) => e.type === 'InventoryAssigned' && e.streamName === `order-seller.${placedInOrder[10]}`);
+    expect(eleventh.map((e) => (e.data as { quantity: number; rule: string }).rule)).toEqual(['FIFO']);
   });
 });
 

@@ -165,7 +165,7 @@ export class ReceiveGoodsHandler implements ICommandHandler<ReceiveGoodsCommand>
   async execute(c: ReceiveGoodsCommand) {
     const received = await this.purchaseOrders.receiveGoods(c.accountId, c.purchaseOrderId, c.input, c.context);
     if (received.position !== undefined) {
-      await this.progress.awaitSteps(purchaseOrderStream(c.accountId, c.purchaseOrderId), received.position, c.context);
+      await this.progress.awaitSteps(purchaseOrderStream(c.accountId, c.purchaseOrderId), received.position, c.context, { andAllocation: true });
     }
     return received;
   }

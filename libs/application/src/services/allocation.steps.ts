@@ -24,7 +24,7 @@ import { allocateFree, Candidate, enoughCandidates, rankQueue } from '@app/domai
 import { assignmentResult, availableFor, freeStockOf } from '@app/domain/bin/bin.decider';
 import { BinDecision, givenBy, roundAsks, roundResults, surplusReserved } from '@app/domain/fulfilment/assignment-round';
 import { assignmentIdFor, roundEndReleaseIdFor, surplusReleaseIdFor } from '@app/domain/fulfilment/ids';
-import { isAwaitingApproval, isOpen, openRound, orderLines, OrderState, waitingQuantity } from '@app/domain/order/order.decider';
+import { isOpen, openRound, orderLines, OrderState, waitingQuantity } from '@app/domain/order/order.decider';
 import { DomainError } from '@app/domain/shared/decider';
 import { MAIN_LOCATION_ID } from '@app/domain/shared/ids';
 import { binStream, orderStream } from '@app/domain/shared/streams';
@@ -79,9 +79,11 @@ export class AllocationSteps {
   async runRound(accountId: string, orderId: string, context: CommandContext): Promise<void> {
     const { state: order } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId));
     if (!order.placed) return;
-    // It waits again (a line increased, a PO closed short, goods reserved for it): weighed again.
-    await this.commands.handle(AllocationQueueAggregate, allocationStream(accountId), { type: 'WakeOrder', orderId }, stepOf(context, 'wake'));
     const waiting = order.lines.filter((line) => waitingQuantity(order, line.sku) > 0).map((line) => line.sku);
+    // It waits again (a line increased, a PO closed short, goods reserved for it): weighed again.
+    if (waiting.length > 0) {
+      await this.commands.handle(AllocationQueueAggregate, allocationStream(accountId), { type: 'WakeOrder', orderId }, stepOf(context, 'wake'));
+    }
     await this.allocateFreeStock(accountId, waiting, context);
     const { state: now } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId));
     if (openRound(now)) await this.runOpenRound(accountId, orderId, new Map(), context);
@@ -126,16 +128,10 @@ export class AllocationSteps {
     }
     if (free <= 0) return undefined;
     const candidates: Candidate[] = [];
-    const satisfied: string[] = [];
     for (const entry of rankQueue(queuedFor(queue, sku))) {
       if (enoughCandidates(free, candidates)) break;
-      const { need, rests } = await this.needOf(accountId, entry.orderId, sku);
+      const need = await this.needOf(accountId, entry.orderId, sku);
       if (need > 0) candidates.push({ ...entry, need });
-      if (rests) satisfied.push(entry.orderId);
-    }
-    // Orders with nothing pending are not weighed again until a round of theirs wakes them.
-    if (satisfied.length > 0) {
-      await this.commands.handle(AllocationQueueAggregate, stream, { type: 'RestOrders', orderIds: satisfied }, stepOf(context, `rest/${sku}`));
     }
     const shares = allocateFree(free, candidates);
     if (shares.length === 0) return undefined;
@@ -154,15 +150,13 @@ export class AllocationSteps {
    * What the order needs of the SKU from free stock: its pending quantity less what its POs bring
    * and the goods reserved for it (none for an order that ended or awaits approval).
    */
-  private async needOf(accountId: string, orderId: string, sku: string): Promise<{ need: number; rests: boolean }> {
+  private async needOf(accountId: string, orderId: string, sku: string): Promise<number> {
     const { state: order } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId));
-    // Approved with nothing pending on any line (assigned or handed over in full): it rests.
-    const rests = isOpen(order) && !isAwaitingApproval(order) && orderLines(order).every((line) => line.pending === 0);
     const waiting = waitingQuantity(order, sku);
-    if (waiting <= 0) return { need: 0, rests };
+    if (waiting <= 0) return 0;
     const onOrder = await onOrderForOrder(this.commands, accountId, order);
     const reserved = (await reservedForOrder(this.commands, this.accounts, accountId, order)).get(sku) ?? 0;
-    return { need: Math.max(0, waiting - onOrder(sku) - reserved), rests };
+    return Math.max(0, waiting - onOrder(sku) - reserved);
   }
 
   /** The order takes its shares: in the round open now, or one opened for them; once per allocation. */
@@ -265,6 +259,10 @@ export class AllocationSteps {
       return;
     }
     await this.releaseSurplusReserved(accountId, completed.state, bins, onOrder, round.round, context);
+    // Nothing pending after its round: it rests in the queue (not weighed) until a round of its own wakes it.
+    if (orderLines(completed.state).every((line) => line.pending === 0)) {
+      await this.commands.handle(AllocationQueueAggregate, allocationStream(accountId), { type: 'RestOrders', orderIds: [orderId] }, stepOf(context, `rest/${round.round}`));
+    }
   }
 
   /** Reserved goods beyond what the order still waits for from them become free stock. */

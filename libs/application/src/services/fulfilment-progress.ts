@@ -1,9 +1,10 @@
 /**
  * Where a request waits for the steps its command set off: the fulfilment process manager has
  * finished the command's event (carried a handover to the bins, inwarded a GRN, released a
- * cancelled order's stock), and the allocation process manager everything those steps appended
- * (the GRN's round, the released stock given out). In the process that runs the process managers
- * it is told at once; elsewhere (an api beside a worker) it follows their stored checkpoints.
+ * cancelled order's stock), and, where the answer needs it, the allocation process manager what
+ * those steps appended in the same flow (a manual GRN's round). In the process that runs the
+ * process managers it is told at once; elsewhere (an api beside a worker) it follows their stored
+ * checkpoints.
  */
 import { CheckpointStore, EventStore, ProcessorRunner } from '@app/event-store';
 import { CommandContext } from '../command-path/command-context';
@@ -23,10 +24,15 @@ export class FulfilmentProgress {
    * records in the request's context where the log stood then (the answer's X-Event-Position
    * covers the steps); StepNotFinishedError after `timeoutMs` (the steps still happen).
    */
-  async awaitSteps(streamName: string, position: bigint, context: CommandContext, timeoutMs = 10_000): Promise<void> {
+  async awaitSteps(streamName: string, position: bigint, context: CommandContext, options: { readonly andAllocation?: boolean; readonly timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = performance.now() + timeoutMs;
     if (!(await this.handled(FULFILMENT, position, timeoutMs))) throw new StepNotFinishedError(streamName, timeoutMs, 'The fulfilment steps of the command');
-    // What the fulfilment steps appended is the allocation's to finish (a GRN's round, released stock).
+    if (!options.andAllocation) {
+      context.positions?.recordSeen(await this.store.headPosition());
+      return;
+    }
+    // What the fulfilment steps appended is the allocation's to finish (a GRN's round).
     for (const waited of await this.allocationEventsAfter(position)) {
       if (!(await this.handled(ALLOCATION, waited, Math.max(0, deadline - performance.now())))) {
         throw new StepNotFinishedError(streamName, timeoutMs, 'The allocation steps of the command');
@@ -44,15 +50,22 @@ export class FulfilmentProgress {
     context.positions?.recordSeen(await this.store.headPosition());
   }
 
-  /** Positions of the events after `position`, up to the head now, that the allocation process manager takes. */
+  /**
+   * Positions of the events of the same flow as the event at `position` (its correlation id), after
+   * it and up to the head now, that the allocation process manager takes: what the command's steps
+   * appended (other flows' events are not waited for).
+   */
   private async allocationEventsAfter(position: bigint): Promise<bigint[]> {
     const head = await this.store.headPosition();
     const positions: bigint[] = [];
-    for (let after = position; head !== undefined && after < head; ) {
-      const batch = await this.store.readAll({ after, maxCount: 500 });
+    let flow: unknown;
+    for (let after = position > 0n ? position - 1n : undefined; head !== undefined && (after === undefined || after < head); ) {
+      const batch = await this.store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 500 });
       if (batch.length === 0) break;
       for (const event of batch) {
         if (event.position > head) return positions;
+        if (event.position === position) flow = event.metadata['correlationId'];
+        if (event.position <= position || event.metadata['correlationId'] !== flow) continue;
         if (allocationSaga.filter.streamPrefixes!.some((prefix) => event.streamName.startsWith(prefix))) positions.push(event.position);
       }
       after = batch[batch.length - 1]!.position;
