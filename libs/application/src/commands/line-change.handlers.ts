@@ -23,7 +23,8 @@ export class ChangeOrderLineHandler implements ICommandHandler<ChangeOrderLineCo
     const stream = orderStream(c.accountId, c.orderId);
     const handled = await this.commands.handle(OrderAggregate, stream, { type: 'ChangeOrderLine', sku: c.sku, quantity: c.quantity }, c.context);
     // Also when nothing was written: a repeat after a crash finds its change perhaps still under way.
-    if (handled.position !== undefined) await this.progress.awaitSteps(stream, handled.position, c.context);
+    // An increase opens a round (the allocation's): the answer covers it.
+    if (handled.position !== undefined) await this.progress.awaitSteps(stream, handled.position, c.context, { andAllocation: true });
     return this.orders.current(c.accountId, c.orderId, c.context);
   }
 }

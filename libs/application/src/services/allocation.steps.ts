@@ -258,24 +258,23 @@ export class AllocationSteps {
       }
       return;
     }
-    await this.releaseSurplusReserved(accountId, completed.state, bins, onOrder, round.round, context);
+    await this.releaseSurplusReserved(accountId, completed.state, bins, round.round, context);
     // Nothing pending after its round: it rests in the queue (not weighed) until a round of its own wakes it.
     if (orderLines(completed.state).every((line) => line.pending === 0)) {
       await this.commands.handle(AllocationQueueAggregate, allocationStream(accountId), { type: 'RestOrders', orderIds: [orderId] }, stepOf(context, `rest/${round.round}`));
     }
   }
 
-  /** Reserved goods beyond what the order still waits for from them become free stock. */
-  private async releaseSurplusReserved(
-    accountId: string,
-    order: OrderState,
-    bins: readonly string[],
-    onOrder: (sku: string) => number,
-    round: number,
-    context: CommandContext,
-  ): Promise<void> {
+  /**
+   * Reserved goods beyond what the order still waits for from them become free stock. The goods of
+   * a GRN are inwarded by the fulfilment steps while this round runs: what is reserved is read
+   * first, what POs bring after it, so goods inwarded in between count as on order, never as surplus
+   * (pegged goods are never freed for another order).
+   */
+  private async releaseSurplusReserved(accountId: string, order: OrderState, bins: readonly string[], round: number, context: CommandContext): Promise<void> {
     const orderId = order.placed!.orderId;
     const reserved = await reservedForOrder(this.commands, this.accounts, accountId, order);
+    const onOrder = await onOrderForOrder(this.commands, accountId, order);
     for (const surplus of surplusReserved(order, onOrder, reserved)) {
       let left = surplus.quantity;
       for (const binId of bins) {

@@ -51,8 +51,8 @@ export class FulfilmentProgress {
   }
 
   /**
-   * Positions of the events of the same flow as the event at `position` (its correlation id), after
-   * it and up to the head now, that the allocation process manager takes: what the command's steps
+   * Positions of the events of the same flow as the event at `position` (its correlation id), from
+   * it up to the head now, that the allocation process manager takes: what the command's steps
    * appended (other flows' events are not waited for).
    */
   private async allocationEventsAfter(position: bigint): Promise<bigint[]> {
@@ -65,7 +65,8 @@ export class FulfilmentProgress {
       for (const event of batch) {
         if (event.position > head) return positions;
         if (event.position === position) flow = event.metadata['correlationId'];
-        if (event.position <= position || event.metadata['correlationId'] !== flow) continue;
+        // The event itself too: an append of the command may end with an event the allocation takes (a line increase's round).
+        if (event.position < position || event.metadata['correlationId'] !== flow) continue;
         if (allocationSaga.filter.streamPrefixes!.some((prefix) => event.streamName.startsWith(prefix))) positions.push(event.position);
       }
       after = batch[batch.length - 1]!.position;

@@ -225,6 +225,13 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
     }
     // 7. Once quiet, no round is left open, every line change was carried out, and every handover reached the bins.
     if (state.openRound !== undefined) violate(7, key, `assignment round ${state.openRound.round} is still open`);
+    // ...and goods reserved for a line that still waits beyond what POs bring were taken by a round.
+    for (const line of state.lines) {
+      const reserved = heldBy(key, line.sku).reserved;
+      if (reserved > 0 && waitingQuantity(state, line.sku) - onOrder(line.sku) > 0) {
+        violate(7, `${key} ${line.sku}`, `${reserved} reserved for it were never assigned (pending ${waitingQuantity(state, line.sku)}, on order ${onOrder(line.sku)})`);
+      }
+    }
     for (const change of state.lineChanges ?? []) {
       if (!state.lineChangesCompleted?.has(change.change)) violate(7, `${key} ${change.sku}`, `line change ${change.change} (${change.previousQuantity} to ${change.quantity}) was never carried out`);
     }
