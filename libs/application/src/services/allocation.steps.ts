@@ -20,8 +20,8 @@ import { binsForAssignment } from '@app/domain/account/account.decider';
 import { AllocationQueueAggregate, BinAggregate, OrderAggregate } from '@app/domain/aggregates';
 import { allocationOf, queuedFor, rankOf } from '@app/domain/allocation/allocation.decider';
 import { allocationStream, AllocationShare, FreeStockAllocation } from '@app/domain/allocation/allocation.events';
-import { allocateFree, Candidate, enoughCandidates, rankQueue } from '@app/domain/allocation/allocation-rule';
-import { assignmentResult, availableFor, freeStockOf } from '@app/domain/bin/bin.decider';
+import { allocateFree, Candidate, enoughCandidates, freeStockNeed, rankQueue } from '@app/domain/allocation/allocation-rule';
+import { assignmentResult, freeStockOf, heldFor } from '@app/domain/bin/bin.decider';
 import { BinDecision, givenBy, roundAsks, roundResults, surplusReserved } from '@app/domain/fulfilment/assignment-round';
 import { assignmentIdFor, roundEndReleaseIdFor, surplusReleaseIdFor } from '@app/domain/fulfilment/ids';
 import { isOpen, openRound, orderLines, OrderState, waitingQuantity } from '@app/domain/order/order.decider';
@@ -152,11 +152,10 @@ export class AllocationSteps {
    */
   private async needOf(accountId: string, orderId: string, sku: string): Promise<number> {
     const { state: order } = await this.commands.load(OrderAggregate, orderStream(accountId, orderId));
-    const waiting = waitingQuantity(order, sku);
-    if (waiting <= 0) return 0;
+    // Nothing pending: its POs and bins need not be read.
+    if (waitingQuantity(order, sku) <= 0) return 0;
     const onOrder = await onOrderForOrder(this.commands, accountId, order);
-    const reserved = (await reservedForOrder(this.commands, this.accounts, accountId, order)).get(sku) ?? 0;
-    return Math.max(0, waiting - onOrder(sku) - reserved);
+    return freeStockNeed(order, sku, onOrder, (await reservedForOrder(this.commands, this.accounts, accountId, order)).get(sku) ?? 0);
   }
 
   /** The order takes its shares: in the round open now, or one opened for them; once per allocation. */
@@ -208,7 +207,7 @@ export class AllocationSteps {
         const assignmentId = assignmentIdFor(orderId, round.round, ask.sku, MAIN_LOCATION_ID, binId);
         const binName = binStream(accountId, MAIN_LOCATION_ID, binId);
         const before = (await this.commands.load(BinAggregate, binName)).state;
-        const reservedHere = availableFor(before, ask.sku, orderId) - freeStockOf(before, ask.sku);
+        const reservedHere = heldFor(before, ask.sku, orderId).reserved;
         // A bin with nothing for the order is not asked (an append saved); one asked records its answer.
         if (!assignmentResult(before, assignmentId) && reservedHere + Math.min(stockLeft, freeStockOf(before, ask.sku)) <= 0) continue;
         const bin = await this.commands.handle(

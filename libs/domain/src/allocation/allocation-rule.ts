@@ -10,6 +10,7 @@
  * touches them, so they are not in this ranking at all.
  */
 import { AllocationRule, DEFAULT_ORDER_PRIORITY } from '../order/order.events';
+import { OrderState, waitingQuantity } from '../order/order.decider';
 
 /** An order's place in the queue: what ranks it. `sequence` is the position of its OrderPlaced (fixed-width decimal). */
 export interface QueueEntry {
@@ -45,6 +46,14 @@ export const ruleBetween = (a: QueueEntry, b: QueueEntry): Exclude<AllocationRul
   if (a.requiredBy !== b.requiredBy) return 'REQUIRED_BY';
   return 'FIFO';
 };
+
+/**
+ * What an order waits for of a SKU from free stock: its pending quantity less what its POs bring
+ * (stock is never taken for quantity a vendor is bringing) and the goods reserved for it (pegged:
+ * its own already); nothing for an order that ended or awaits approval.
+ */
+export const freeStockNeed = (order: OrderState, sku: string, onOrder: (sku: string) => number, reserved: number): number =>
+  Math.max(0, waitingQuantity(order, sku) - onOrder(sku) - reserved);
 
 /** A waiting order as the allocation sees it: its rank and what it needs of the SKU from free stock. */
 export type Candidate = QueueEntry & { readonly need: number };

@@ -26,7 +26,7 @@ import { parseStreamName } from '../shared/streams';
 import { AllocationQueueAggregate } from '../aggregates';
 import { AllocationQueueState, rankOf } from '../allocation/allocation.decider';
 import { ALLOCATION_STREAM_PREFIX } from '../allocation/allocation.events';
-import { allocateFree, compareRank } from '../allocation/allocation-rule';
+import { allocateFree, compareRank, freeStockNeed } from '../allocation/allocation-rule';
 import { binsForAssignment } from '../account/account.decider';
 import { MAIN_LOCATION_ID } from '../shared/ids';
 
@@ -200,6 +200,10 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
       if (inBins.reserved > needs) {
         violate(4, `${key} ${line.sku}`, `${inBins.reserved} reserved for a line that waits for ${needs} of them (pending ${line.pending}, on order ${onOrder(line.sku)})`);
       }
+      // 7. Once quiet, goods reserved for a line that still waits beyond what POs bring were taken by a round.
+      if (inBins.reserved > 0 && needs > 0) {
+        violate(7, `${key} ${line.sku}`, `${inBins.reserved} reserved for it were never assigned (pending ${line.pending}, on order ${onOrder(line.sku)})`);
+      }
       // 5. No over-buying; a pending quantity is covered by open POs or has a recorded reason. What a
       // PO line brings for its order leaves out the rounding surplus recorded on it when it was bought
       // (minimum order quantity, pack size: received last, closed first, free stock): see onOrderFrom.
@@ -225,13 +229,6 @@ export const checkInvariants = (log: LogSnapshot): Violation[] => {
     }
     // 7. Once quiet, no round is left open, every line change was carried out, and every handover reached the bins.
     if (state.openRound !== undefined) violate(7, key, `assignment round ${state.openRound.round} is still open`);
-    // ...and goods reserved for a line that still waits beyond what POs bring were taken by a round.
-    for (const line of state.lines) {
-      const reserved = heldBy(key, line.sku).reserved;
-      if (reserved > 0 && waitingQuantity(state, line.sku) - onOrder(line.sku) > 0) {
-        violate(7, `${key} ${line.sku}`, `${reserved} reserved for it were never assigned (pending ${waitingQuantity(state, line.sku)}, on order ${onOrder(line.sku)})`);
-      }
-    }
     for (const change of state.lineChanges ?? []) {
       if (!state.lineChangesCompleted?.has(change.change)) violate(7, `${key} ${change.sku}`, `line change ${change.change} (${change.previousQuantity} to ${change.quantity}) was never carried out`);
     }
@@ -327,7 +324,7 @@ const checkAllocation = (
       if (state.placed?.accountId !== accountId || !isOpen(state)) continue;
       const onOrder = onOrderFrom((purchaseOrdersOf.get(key) ?? []).map((po) => po.state));
       for (const line of state.lines) {
-        const need = waitingQuantity(state, line.sku) - onOrder(line.sku) - (held.get(key)?.get(line.sku)?.reserved ?? 0);
+        const need = freeStockNeed(state, line.sku, onOrder, held.get(key)?.get(line.sku)?.reserved ?? 0);
         const idle = free.get(line.sku) ?? 0;
         if (need > 0 && idle > 0) violate(`${key} ${line.sku}`, `waits for ${need} while ${idle} are free in ${accountId}'s main location`);
       }
